@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { ConfigError } from './config.js';
+import { gcCommand } from './commands/gc.js';
+import { ListenError } from './commands/listen.js';
+import { serve } from './commands/serve.js';
+import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './commands/storage-flags.js';
+
+const USAGE = `usage: berth <command> [options]
+
+commands:
+  serve   run the registry in the foreground   --root DIR --addr HOST:PORT --config FILE --workers N --no-v1
+  gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
+`;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    ...STORAGE_OPTIONS,
+    addr: { type: 'string' },
+    workers: { type: 'string' },
+    'no-v1': { type: 'boolean' },
+  });
+  const config = configFromFlags(values, {
+    ...(values.addr !== undefined ? { addr: values.addr } : {}),
+    ...(values.workers !== undefined ? { workers: values.workers } : {}),
+    ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
+  });
+  await serve(config, log);
+  return -1; // keeps running until a signal
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  serve: serveCommand,
+  gc: (args) => gcCommand(args, out),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) {
+    log(`berth: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    return 2;
+  }
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) log(`berth: invalid configuration: ${err.message}`);
+    else if (err instanceof UsageError) log(`berth: ${err.message}\n${USAGE}`);
+    else if (err instanceof ListenError) log(`berth: cannot listen: ${err.message}`);
+    else log(`berth: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exitCode = err instanceof ConfigError || err instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,78 @@
+import cluster from 'node:cluster';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer } from '../app.js';
+import type { BerthConfig } from '../config.js';
+import { LocalDriver } from '../storage/drivers/local.js';
+import { createStore, type Store } from '../storage/store.js';
+import { listen, formatAddress } from './listen.js';
+
+export interface RunningRegistry {
+  readonly server: Server;
+  readonly store: Store;
+  readonly url: string;
+  /** Stops accepting connections and resolves when in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+export function openStore(config: BerthConfig): Store {
+  return createStore(new LocalDriver(config.storage.path));
+}
+
+/** Starts the registry listener in this process. */
+export async function startRegistry(config: BerthConfig, log: (line: string) => void): Promise<RunningRegistry> {
+  const store = openStore(config);
+  const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createServer({ store, log }));
+  const address = await listen(server, config.addr);
+  return {
+    server,
+    store,
+    url: `http://${formatAddress(address)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/**
+ * `berth serve`: the registry in the foreground until SIGINT/SIGTERM. With several workers the primary
+ * forks them onto one shared listener (node:cluster); all state is in the store, so any worker can serve
+ * any request, including the next chunk of another worker's upload.
+ */
+export async function serve(config: BerthConfig, log: (line: string) => void): Promise<void> {
+  if (config.workers > 1 && cluster.isPrimary) {
+    for (let i = 0; i < config.workers; i++) cluster.fork();
+    let listening = 0;
+    cluster.on('listening', (_worker, address) => {
+      if (++listening === config.workers) {
+        log(`berth: registry listening on http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })} (${config.workers} workers, storage ${config.storage.path})`);
+      }
+    });
+    let stopping = false;
+    cluster.on('exit', (worker, code, signal) => {
+      if (!stopping) log(`berth: worker ${worker.process.pid} exited (${signal ?? code}); not restarting`);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(stopping ? 0 : 1);
+    });
+    const stop = (): void => {
+      if (stopping) return;
+      stopping = true;
+      log('berth: stopping; waiting for requests in flight');
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.disconnect();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    return;
+  }
+
+  const registry = await startRegistry(config, log);
+  if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${config.storage.path})`);
+  const stop = (): void => {
+    if (cluster.isPrimary) log('berth: stopping; waiting for requests in flight');
+    void registry.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // A worker is told to stop by the primary through `disconnect`.
+  if (cluster.isWorker) cluster.worker?.on('disconnect', stop);
+}

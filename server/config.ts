@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as nodePath from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Berth's one typed configuration. Sources, later ones winning: defaults < YAML file (`--config` or
+ * `DOCKER_REGISTRY_CONFIG`) < environment (the classic docker-registry names) < command-line flags.
+ * A bad value stops startup with one line naming the key and what it accepts (exit code 2).
+ */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BerthConfig {
+  readonly storage: { readonly flavor: 'local'; readonly path: string };
+  readonly addr: ListenAddress;
+  readonly workers: number;
+  readonly v1: { readonly enabled: boolean };
+  readonly gc: { readonly blobGraceSeconds: number; readonly uploadMaxAgeSeconds: number };
+  readonly proxy?: {
+    readonly addr: ListenAddress;
+    readonly tlsCert: string;
+    readonly tlsKey: string;
+    readonly htpasswd: string;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The user's data folder: `$XDG_DATA_HOME/berth`, else `~/.local/share/berth`. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && nodePath.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : nodePath.join(homedir(), '.local', 'share');
+  return nodePath.join(base, 'berth');
+}
+
+export function parseAddress(key: string, text: string): ListenAddress {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(key, `expected HOST:PORT (e.g. 127.0.0.1:5000, [::1]:5000, 0.0.0.0:5000), got ${JSON.stringify(text)}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Input of any source, all optional; keys mirror the YAML file. */
+const layerSchema = z
+  .object({
+    storage: z.object({ flavor: z.string(), path: z.string().min(1) }).partial().strict(),
+    addr: z.string(),
+    workers: z.union([z.number(), z.string()]),
+    v1: z.object({ enabled: z.union([z.boolean(), z.string()]) }).partial().strict(),
+    gc: z.object({ blob_grace_seconds: z.union([z.number(), z.string()]), upload_max_age_seconds: z.union([z.number(), z.string()]) }).partial().strict(),
+    proxy: z.object({ addr: z.string(), tls_cert: z.string(), tls_key: z.string(), htpasswd: z.string() }).partial().strict(),
+  })
+  .partial()
+  .strict();
+
+export type ConfigLayer = z.infer<typeof layerSchema>;
+
+function validateLayer(source: string, raw: unknown): ConfigLayer {
+  const result = layerSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key = issue?.path.join('.') || (issue && 'keys' in issue ? (issue.keys as string[]).join(', ') : '(root)');
+  const message = issue?.code === 'unrecognized_keys' ? `unknown key in ${source}; accepted keys: storage, addr, workers, v1, gc, proxy` : `${issue?.message ?? 'invalid'} (in ${source})`;
+  throw new ConfigError(key, message);
+}
+
+export function loadConfigFile(file: string): ConfigLayer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('config', `${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return validateLayer(file, raw);
+}
+
+/** The classic docker-registry environment names, plus Berth's own. */
+export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
+  const layer: ConfigLayer = {};
+  const host = env.REGISTRY_ADDRESS ?? env.REGISTRY_HOST;
+  if (host !== undefined || env.REGISTRY_PORT !== undefined) {
+    const hostText = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    layer.addr = `${hostText ?? ''}:${env.REGISTRY_PORT ?? ''}`;
+  }
+  if (env.SETTINGS_FLAVOR !== undefined || env.STORAGE_PATH !== undefined) {
+    layer.storage = {
+      ...(env.SETTINGS_FLAVOR !== undefined ? { flavor: env.SETTINGS_FLAVOR } : {}),
+      ...(env.STORAGE_PATH !== undefined ? { path: env.STORAGE_PATH } : {}),
+    };
+  }
+  const workers = env.REGISTRY_WORKERS ?? env.GUNICORN_WORKERS;
+  if (workers !== undefined) layer.workers = workers;
+  if (env.BERTH_V1 !== undefined) layer.v1 = { enabled: env.BERTH_V1 };
+  return layer;
+}
+
+export interface ResolveInput {
+  readonly file?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly flags?: ConfigLayer;
+  /** Partial addresses from the environment (only a host, or only a port) fill in from this. */
+  readonly defaults?: Partial<{ addr: ListenAddress; storagePath: string; workers: number }>;
+}
+
+const FLAVORS = ['local', 'dev'] as const;
+
+export function resolveConfig(input: ResolveInput = {}): BerthConfig {
+  const env = input.env ?? process.env;
+  const file = input.file ?? env.DOCKER_REGISTRY_CONFIG;
+  const layers = [file ? loadConfigFile(file) : {}, validateLayer('environment', envLayer(env)), validateLayer('flags', input.flags ?? {})];
+  const merged: ConfigLayer = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      const k = key as keyof ConfigLayer;
+      const previous = merged[k];
+      (merged as Record<string, unknown>)[k] = typeof value === 'object' && typeof previous === 'object' ? { ...previous, ...value } : value;
+    }
+  }
+  const defaultAddr = input.defaults?.addr ?? { host: '127.0.0.1', port: 5000 };
+
+  const flavor = merged.storage?.flavor ?? 'local';
+  if (!(FLAVORS as readonly string[]).includes(flavor)) {
+    throw new ConfigError('storage.flavor', `unsupported flavor ${JSON.stringify(flavor)} (SETTINGS_FLAVOR); accepted: local`);
+  }
+  const addr = merged.addr === undefined ? defaultAddr : addressWithDefaults('addr', merged.addr, defaultAddr);
+  return {
+    storage: { flavor: 'local', path: nodePath.resolve(merged.storage?.path ?? input.defaults?.storagePath ?? defaultDataDir(env)) },
+    addr,
+    workers: integer('workers', merged.workers ?? input.defaults?.workers ?? 1, 1, 64),
+    v1: { enabled: boolean('v1.enabled', merged.v1?.enabled ?? true) },
+    gc: {
+      blobGraceSeconds: integer('gc.blob_grace_seconds', merged.gc?.blob_grace_seconds ?? 3600, 0, 365 * 86400),
+      uploadMaxAgeSeconds: integer('gc.upload_max_age_seconds', merged.gc?.upload_max_age_seconds ?? 86400, 0, 365 * 86400),
+    },
+    ...(merged.proxy?.addr !== undefined || merged.proxy?.tls_cert !== undefined ? { proxy: proxyConfig(merged.proxy) } : {}),
+  };
+}
+
+function proxyConfig(p: NonNullable<ConfigLayer['proxy']>): NonNullable<BerthConfig['proxy']> {
+  for (const key of ['tls_cert', 'tls_key', 'htpasswd'] as const) {
+    if (!p[key]) throw new ConfigError(`proxy.${key}`, 'required when the proxy is enabled (--tls-cert, --tls-key, --htpasswd)');
+  }
+  return {
+    addr: addressWithDefaults('proxy.addr', p.addr ?? '127.0.0.1:5443', { host: '127.0.0.1', port: 5443 }),
+    tlsCert: nodePath.resolve(p.tls_cert as string),
+    tlsKey: nodePath.resolve(p.tls_key as string),
+    htpasswd: nodePath.resolve(p.htpasswd as string),
+  };
+}
+
+/** `host:`, `:port` and `host:port` all work, so REGISTRY_ADDRESS and REGISTRY_PORT can come alone. */
+function addressWithDefaults(key: string, text: string, fallback: ListenAddress): ListenAddress {
+  const m = /^(.*):(\d*)$/.exec(text);
+  if (m && (m[1] === '' || m[2] === '')) {
+    const host = m[1] === '' ? fallback.host : (m[1] as string).replace(/^\[|\]$/g, '');
+    return parseAddress(key, `${host.includes(':') ? `[${host}]` : host}:${m[2] === '' ? fallback.port : m[2]}`);
+  }
+  return parseAddress(key, text);
+}
+
+function integer(key: string, value: number | string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function boolean(key: string, value: boolean | string): boolean {
+  if (typeof value === 'boolean') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`);
+}

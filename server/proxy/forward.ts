@@ -1,0 +1,120 @@
+import * as http from 'node:http';
+import type { WireFormat } from './routes.js';
+import { sendBadGateway } from './responses.js';
+
+/**
+ * Relays one request to the registry listener and its answer back, streaming both ways: a layer upload or
+ * download of any size passes through with no more than a socket buffer of it in memory.
+ */
+
+export interface UpstreamTarget {
+  host: string;
+  port: number;
+  agent: http.Agent;
+  /** Proves to the registry that X-Forwarded-* came from this proxy, not from a client talking to it directly. */
+  secret: string;
+  idleTimeoutMs: number;
+}
+
+export const PROXY_SECRET_HEADER = 'x-berth-proxy-secret';
+
+/** Headers that describe one connection, not the message (RFC 9110 §7.6.1); each hop sets its own. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+function withoutHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name) && !listed.has(name)) out[name] = value;
+  }
+  return out;
+}
+
+/** Methods Node's http client sends without a body unless told otherwise. */
+const BODYLESS_BY_DEFAULT = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+export function upstreamRequestHeaders(req: http.IncomingMessage, clientAddress: string, secret: string): http.OutgoingHttpHeaders {
+  const headers = withoutHopByHop(req.headers);
+  // The registry behind us has no business with the password, and must not be able to log it.
+  delete headers.authorization;
+  const forwardedFor = req.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${clientAddress}` : clientAddress;
+  headers['x-real-ip'] = clientAddress;
+  headers['x-forwarded-proto'] = 'https';
+  headers[PROXY_SECRET_HEADER] = secret;
+  // HTTP/1.1 without Content-Length or Transfer-Encoding has no body; say so, or Node would send POST, PUT
+  // and PATCH with an empty chunked body (which some servers treat differently from no body).
+  if (!BODYLESS_BY_DEFAULT.has(req.method ?? '') && req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    headers['content-length'] = '0';
+  }
+  return headers;
+}
+
+export interface ForwardHooks {
+  onUpstreamError?: (error: Error) => void;
+}
+
+export function forwardRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  target: UpstreamTarget,
+  format: WireFormat,
+  clientAddress: string,
+  hooks: ForwardHooks = {},
+): void {
+  const upstream = http.request({
+    host: target.host,
+    port: target.port,
+    method: req.method,
+    path: req.url,
+    headers: upstreamRequestHeaders(req, clientAddress, target.secret),
+    agent: target.agent,
+  });
+  upstream.setTimeout(target.idleTimeoutMs, () => upstream.destroy(new Error(`upstream idle for ${target.idleTimeoutMs} ms`)));
+
+  // The client went away (or the response failed): nobody will read what the registry produces.
+  res.on('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
+  req.on('error', () => upstream.destroy());
+
+  // Relay the registry's own 100 Continue, so the client only sends a body the registry is ready to take.
+  upstream.on('continue', () => {
+    if (!res.headersSent) res.writeContinue();
+  });
+
+  upstream.on('response', (answer) => {
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withoutHopByHop(answer.headers));
+    answer.pipe(res);
+    // The registry died mid-body: cut the client off so it sees a truncated transfer, not a short success.
+    answer.on('close', () => {
+      if (!answer.complete) res.destroy();
+    });
+    answer.on('error', () => res.destroy());
+  });
+
+  upstream.on('error', (error) => {
+    req.unpipe(upstream);
+    if (res.destroyed || res.writableFinished) return;
+    hooks.onUpstreamError?.(error);
+    if (res.headersSent) res.destroy();
+    else sendBadGateway(res, format);
+  });
+
+  req.pipe(upstream);
+}

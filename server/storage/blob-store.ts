@@ -1,0 +1,77 @@
+import type { Readable } from 'node:stream';
+import { BerthError } from '../errors/domain.js';
+import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import type { StorageDriver } from './driver.js';
+import { paths } from './paths.js';
+
+export interface BlobInfo {
+  readonly digest: Digest;
+  readonly size: number;
+  readonly modifiedAt: Date;
+}
+
+/**
+ * The global content-addressed store. Bytes land here only by an atomic move of content whose digest was
+ * verified, so anything found at a blob path is complete and correct. Repositories see blobs only through
+ * their links (`repo-store.ts`).
+ */
+export class BlobStore {
+  constructor(private readonly driver: StorageDriver) {}
+
+  async stat(digest: Digest): Promise<BlobInfo | undefined> {
+    const info = await this.driver.stat(paths.blobData(digest));
+    return info && !info.isDirectory ? { digest, size: info.size, modifiedAt: info.modifiedAt } : undefined;
+  }
+
+  async read(digest: Digest, range?: { offset: number; length: number }): Promise<Readable> {
+    return this.driver.reader(paths.blobData(digest), range);
+  }
+
+  async getContent(digest: Digest): Promise<Buffer | undefined> {
+    return this.driver.getContent(paths.blobData(digest));
+  }
+
+  /** Stores small content (manifests, configs) after hashing it; returns its digest. */
+  async putContent(content: Uint8Array, expected?: Digest): Promise<Digest> {
+    const digest = digestOf(content, expected?.algorithm ?? 'sha256');
+    if (expected && expected.value !== digest.value) {
+      throw new BerthError('digest-mismatch', `content digest ${digest.value} does not match ${expected.value}`, { expected: expected.value, actual: digest.value });
+    }
+    if (!(await this.stat(digest))) await this.driver.putContent(paths.blobData(digest), content);
+    return digest;
+  }
+
+  /**
+   * Moves a verified file (an upload's data) into place. If the blob is already stored the source is
+   * simply dropped: same digest, same bytes.
+   */
+  async adopt(sourcePath: string, digest: Digest): Promise<void> {
+    if (await this.stat(digest)) {
+      await this.driver.delete(sourcePath);
+      return;
+    }
+    await this.driver.move(sourcePath, paths.blobData(digest));
+  }
+
+  async delete(digest: Digest): Promise<void> {
+    await this.driver.delete(paths.blobDir(digest));
+  }
+
+  /** Every stored blob, algorithm by algorithm (for garbage collection). */
+  async *list(): AsyncGenerator<BlobInfo> {
+    for (const algorithm of await this.driver.list(paths.blobsRoot())) {
+      for (const prefix of await this.driver.list(paths.blobAlgorithmDir(algorithm))) {
+        for (const hex of await this.driver.list(paths.blobPrefixDir(algorithm, prefix))) {
+          let digest: Digest;
+          try {
+            digest = parseDigest(`${algorithm}:${hex}`);
+          } catch {
+            continue;
+          }
+          const info = await this.stat(digest);
+          if (info) yield info;
+        }
+      }
+    }
+  }
+}

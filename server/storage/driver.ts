@@ -1,0 +1,50 @@
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * The storage driver: everything Berth keeps goes through these few operations, so the same store runs on
+ * a local disk or an object store. Paths are `/`-separated, relative to the driver's root, and always come
+ * from `paths.ts`. Every driver passes `test/server/storage/driver-conformance.ts`.
+ */
+export interface FileInfo {
+  readonly size: number;
+  readonly modifiedAt: Date;
+  readonly isDirectory: boolean;
+}
+
+/** A streaming writer. Nothing it wrote may be visible at `path` as complete before `commit()` resolves. */
+export interface FileWriter {
+  /** Where to pipe the bytes. */
+  readonly stream: Writable;
+  /** Bytes in the file so far (including what was there before an append). */
+  size(): number;
+  /** Flushes the bytes durably; for an append writer the data stays at its path for later appends. */
+  commit(): Promise<void>;
+  /** Abandons the writer; for a new file, removes what was written. */
+  cancel(): Promise<void>;
+}
+
+export interface ReadOptions {
+  readonly offset?: number;
+  /** Bytes to read from `offset`; to the end when omitted. */
+  readonly length?: number;
+}
+
+export interface StorageDriver {
+  readonly name: string;
+  /** Undefined when the path does not exist. */
+  stat(path: string): Promise<FileInfo | undefined>;
+  /** The whole content of a small file, or undefined when it does not exist. */
+  getContent(path: string): Promise<Buffer | undefined>;
+  /** Writes a small file atomically: readers see the old content or the new, never a part. */
+  putContent(path: string, content: Uint8Array): Promise<void>;
+  /** Streams a file or a range of it; throws `PathNotFoundError` when it does not exist. */
+  reader(path: string, options?: ReadOptions): Promise<Readable>;
+  /** A writer at `path`; `append` continues an existing file (resumable uploads). */
+  writer(path: string, options: { append: boolean }): Promise<FileWriter>;
+  /** Names of the direct children of a directory; empty when it does not exist. */
+  list(path: string): Promise<string[]>;
+  /** Atomically moves a file, replacing the destination. Throws `PathNotFoundError` if `from` is missing. */
+  move(from: string, to: string): Promise<void>;
+  /** Deletes a file or a directory tree; no error when it does not exist. */
+  delete(path: string): Promise<void>;
+}

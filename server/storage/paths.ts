@@ -1,0 +1,54 @@
+import type { Digest } from '../oci/digest.js';
+
+/**
+ * The one place that knows Berth's storage layout. Repository names and tags are validated against the
+ * distribution grammar before they reach here, so they cannot contain `..`, absolute paths or `_` prefixes;
+ * Berth's own folders start with `_` and can never clash with a repository component.
+ *
+ *   <root>/
+ *     blobs/<alg>/<hex[0:2]>/<hex>/data                      content-addressed bytes (layers, configs, manifests)
+ *     repositories/<name>/
+ *       _layers/<alg>/<hex>/link                             this repository may serve this blob
+ *       _manifests/revisions/<alg>/<hex>/link                this repository has this manifest
+ *       _manifests/tags/<tag>/current/link                   the digest a tag points to
+ *       _referrers/<subject-alg>/<subject-hex>/<alg>-<hex>   a manifest in this repo whose subject is that digest
+ *       _uploads/<id>/data                                   bytes of an upload in progress
+ *       _uploads/<id>/info                                   JSON: started-at, hash algorithm
+ *     v1/images/<id>/…                                       legacy v1 image records
+ *     v1/repositories/<name>/…                               legacy v1 index data
+ *     _tmp/                                                  temp files of atomic writes
+ */
+export const paths = {
+  blobsRoot: (): string => 'blobs',
+  blobAlgorithmDir: (algorithm: string): string => `blobs/${algorithm}`,
+  blobPrefixDir: (algorithm: string, prefix: string): string => `blobs/${algorithm}/${prefix}`,
+  blobData: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/data`,
+  blobDir: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`,
+
+  repositoriesRoot: (): string => 'repositories',
+  repository: (name: string): string => `repositories/${name}`,
+  repositoryEntry: (name: string, entry: string): string => `repositories/${name}/${entry}`,
+  layerLink: (name: string, d: Digest): string => `repositories/${name}/_layers/${d.algorithm}/${d.hex}/link`,
+  layerLinkDir: (name: string, d: Digest): string => `repositories/${name}/_layers/${d.algorithm}/${d.hex}`,
+  layerLinksDir: (name: string, algorithm?: string): string => `repositories/${name}/_layers${algorithm ? `/${algorithm}` : ''}`,
+  revisionLink: (name: string, d: Digest): string => `repositories/${name}/_manifests/revisions/${d.algorithm}/${d.hex}/link`,
+  revisionDir: (name: string, d: Digest): string => `repositories/${name}/_manifests/revisions/${d.algorithm}/${d.hex}`,
+  revisionsDir: (name: string, algorithm?: string): string => `repositories/${name}/_manifests/revisions${algorithm ? `/${algorithm}` : ''}`,
+  manifestsDir: (name: string): string => `repositories/${name}/_manifests`,
+  tagLink: (name: string, tag: string): string => `repositories/${name}/_manifests/tags/${tag}/current/link`,
+  tagDir: (name: string, tag: string): string => `repositories/${name}/_manifests/tags/${tag}`,
+  tagsDir: (name: string): string => `repositories/${name}/_manifests/tags`,
+  referrersDir: (name: string, subject: Digest): string => `repositories/${name}/_referrers/${subject.algorithm}/${subject.hex}`,
+  referrerLink: (name: string, subject: Digest, referrer: Digest): string =>
+    `repositories/${name}/_referrers/${subject.algorithm}/${subject.hex}/${referrer.algorithm}-${referrer.hex}`,
+  uploadsDir: (name: string): string => `repositories/${name}/_uploads`,
+  uploadDir: (name: string, id: string): string => `repositories/${name}/_uploads/${id}`,
+  uploadData: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/data`,
+  uploadInfo: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/info`,
+
+  v1Root: (): string => 'v1',
+  tmpDir: (): string => '_tmp',
+} as const;
+
+/** Folder names inside a repository folder that belong to Berth, not to a nested repository name. */
+export const REPOSITORY_INTERNAL_DIRS: ReadonlySet<string> = new Set(['_layers', '_manifests', '_referrers', '_uploads']);

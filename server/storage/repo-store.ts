@@ -1,0 +1,253 @@
+import { BerthError } from '../errors/domain.js';
+import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
+import { assertTag } from '../oci/names.js';
+import type { BlobInfo, BlobStore } from './blob-store.js';
+import { ContentCache } from './content-cache.js';
+import type { StorageDriver } from './driver.js';
+import { paths, REPOSITORY_INTERNAL_DIRS } from './paths.js';
+
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface StoredManifest {
+  readonly digest: Digest;
+  readonly body: Buffer;
+  readonly parsed: ParsedManifest;
+}
+
+export type ManifestReference = { readonly tag: string } | { readonly digest: Digest };
+
+export interface RegistryEvents {
+  pushed(event: { repository: string; digest: string; tag?: string; mediaType: string }): void;
+  deleted(event: { repository: string; digest?: string; tag?: string }): void;
+}
+
+type Emit = <E extends keyof RegistryEvents>(event: E, payload: Parameters<RegistryEvents[E]>[0]) => void;
+
+const linkContent = (d: Digest): Buffer => Buffer.from(d.value);
+
+/**
+ * A repository's view of the store: links to global blobs, manifest revisions, tags and referrers.
+ * Everything is read from storage on each call (only immutable manifest bytes are cached), so several
+ * workers or instances over one store always agree.
+ */
+export class RepositoryStore {
+  private readonly manifests = new ContentCache<StoredManifest>(64 * 1024 * 1024);
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+    private readonly emit: Emit,
+  ) {}
+
+  async exists(name: string): Promise<boolean> {
+    const entries = await this.driver.list(paths.repository(name));
+    return entries.some((e) => REPOSITORY_INTERNAL_DIRS.has(e));
+  }
+
+  // ---- blobs -------------------------------------------------------------------------------------
+
+  async linkBlob(name: string, digest: Digest): Promise<void> {
+    await this.driver.putContent(paths.layerLink(name, digest), linkContent(digest));
+  }
+
+  /** The blob if this repository may serve it. */
+  async statBlob(name: string, digest: Digest): Promise<BlobInfo | undefined> {
+    const [link, blob] = await Promise.all([this.driver.stat(paths.layerLink(name, digest)), this.blobs.stat(digest)]);
+    return link && blob ? blob : undefined;
+  }
+
+  async unlinkBlob(name: string, digest: Digest): Promise<void> {
+    if (!(await this.driver.stat(paths.layerLink(name, digest)))) {
+      throw new BerthError('blob-not-found', `blob ${digest.value} is not in repository ${name}`, { digest: digest.value });
+    }
+    await this.driver.delete(paths.layerLinkDir(name, digest));
+  }
+
+  // ---- manifests ---------------------------------------------------------------------------------
+
+  /**
+   * Validates and stores a manifest: its bytes go to the blob store exactly as received, then the revision
+   * link, then the tag. A reader never sees a tag before the manifest it points to is complete.
+   */
+  async putManifest(name: string, reference: ManifestReference, body: Buffer, contentType?: string): Promise<StoredManifest> {
+    if (body.byteLength > MAX_MANIFEST_BYTES) {
+      throw new BerthError('manifest-too-large', `manifest is ${body.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
+    }
+    const expected = 'digest' in reference ? reference.digest : undefined;
+    const digest = digestOf(body, expected?.algorithm ?? 'sha256');
+    if (expected && expected.value !== digest.value) {
+      throw new BerthError('digest-mismatch', `manifest digest ${digest.value} does not match ${expected.value}`, { expected: expected.value, actual: digest.value });
+    }
+    const parsed = parseManifest(body, contentType);
+    await this.checkReferences(name, parsed);
+
+    await this.blobs.putContent(body, digest);
+    await this.driver.putContent(paths.revisionLink(name, digest), linkContent(digest));
+    if (parsed.subject) {
+      await this.driver.putContent(paths.referrerLink(name, parseDigest(parsed.subject.digest), digest), linkContent(digest));
+    }
+    const stored = { digest, body, parsed };
+    this.manifests.set(digest.value, stored, body.byteLength);
+    const tag = 'tag' in reference ? reference.tag : undefined;
+    if (tag !== undefined) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
+    this.emit('pushed', { repository: name, digest: digest.value, tag, mediaType: parsed.mediaType });
+    return stored;
+  }
+
+  private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {
+    const missing = async (d: Descriptor, isManifest: boolean): Promise<string | undefined> => {
+      const digest = parseDigest(d.digest);
+      const present = isManifest ? await this.hasManifest(name, digest) : await this.statBlob(name, digest);
+      return present ? undefined : d.digest;
+    };
+    const results = await Promise.all([
+      ...parsed.blobs.map((d) => missing(d, false)),
+      ...parsed.children.map((d) => missing(d, true)),
+    ]);
+    const unknown = results.filter((d): d is string => d !== undefined);
+    if (unknown.length > 0) {
+      throw new BerthError('manifest-blob-unknown', `manifest references content this repository does not have: ${unknown.join(', ')}`, { digests: unknown });
+    }
+  }
+
+  async hasManifest(name: string, digest: Digest): Promise<boolean> {
+    return (await this.driver.stat(paths.revisionLink(name, digest))) !== undefined;
+  }
+
+  async resolveTag(name: string, tag: string): Promise<Digest | undefined> {
+    const link = await this.driver.getContent(paths.tagLink(name, tag));
+    return link ? parseDigest(link.toString('utf8').trim()) : undefined;
+  }
+
+  /** The manifest a tag or digest names in this repository, or undefined. */
+  async getManifest(name: string, reference: ManifestReference): Promise<StoredManifest | undefined> {
+    const digest = 'digest' in reference ? reference.digest : await this.resolveTag(name, reference.tag);
+    if (!digest || !(await this.hasManifest(name, digest))) return undefined;
+    return this.readManifest(digest);
+  }
+
+  /** Manifest bytes by digest from the global store (cached: the digest fixes the content). */
+  async readManifest(digest: Digest): Promise<StoredManifest | undefined> {
+    const cached = this.manifests.get(digest.value);
+    if (cached) return cached;
+    const body = await this.blobs.getContent(digest);
+    if (!body) return undefined;
+    const stored = { digest, body, parsed: parseManifest(body) };
+    this.manifests.set(digest.value, stored, body.byteLength);
+    return stored;
+  }
+
+  /** Deletes a manifest and every tag of this repository that points to it. */
+  async deleteManifest(name: string, digest: Digest): Promise<string[]> {
+    const stored = await this.getManifest(name, { digest });
+    if (!stored) throw new BerthError('manifest-not-found', `manifest ${digest.value} is not in repository ${name}`, { digest: digest.value });
+    const removedTags: string[] = [];
+    for (const tag of await this.listTags(name)) {
+      const target = await this.resolveTag(name, tag);
+      if (target?.value === digest.value) {
+        await this.driver.delete(paths.tagDir(name, tag));
+        removedTags.push(tag);
+      }
+    }
+    await this.driver.delete(paths.revisionDir(name, digest));
+    if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
+    this.emit('deleted', { repository: name, digest: digest.value });
+    return removedTags;
+  }
+
+  async deleteTag(name: string, tag: string): Promise<void> {
+    assertTag(tag);
+    if (!(await this.resolveTag(name, tag))) throw new BerthError('manifest-not-found', `tag ${tag} is not in repository ${name}`, { tag });
+    await this.driver.delete(paths.tagDir(name, tag));
+    this.emit('deleted', { repository: name, tag });
+  }
+
+  /** Tags in byte order; throws `repository-not-found` for a repository that does not exist. */
+  async listTags(name: string): Promise<string[]> {
+    if (!(await this.exists(name))) throw new BerthError('repository-not-found', `repository ${name} is not known`, { name });
+    const tags = await this.driver.list(paths.tagsDir(name));
+    return tags.sort(byteOrder);
+  }
+
+  async listRevisions(name: string): Promise<Digest[]> {
+    const out: Digest[] = [];
+    for (const algorithm of await this.driver.list(paths.revisionsDir(name))) {
+      for (const hex of await this.driver.list(paths.revisionsDir(name, algorithm))) {
+        try {
+          out.push(parseDigest(`${algorithm}:${hex}`));
+        } catch {
+          // not a revision folder
+        }
+      }
+    }
+    return out;
+  }
+
+  async listBlobLinks(name: string): Promise<Digest[]> {
+    const out: Digest[] = [];
+    for (const algorithm of await this.driver.list(paths.layerLinksDir(name))) {
+      for (const hex of await this.driver.list(paths.layerLinksDir(name, algorithm))) {
+        try {
+          out.push(parseDigest(`${algorithm}:${hex}`));
+        } catch {
+          // not a link folder
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Descriptors of the manifests in this repository whose subject is `subject`. */
+  async referrers(name: string, subject: Digest): Promise<Descriptor[]> {
+    const out: Descriptor[] = [];
+    for (const entry of (await this.driver.list(paths.referrersDir(name, subject))).sort(byteOrder)) {
+      let digest: Digest;
+      try {
+        digest = parseDigest(entry.replace('-', ':'));
+      } catch {
+        continue;
+      }
+      const stored = (await this.hasManifest(name, digest)) ? await this.readManifest(digest) : undefined;
+      if (!stored) continue;
+      const { parsed } = stored;
+      out.push({
+        mediaType: parsed.mediaType,
+        digest: digest.value,
+        size: stored.body.byteLength,
+        ...(parsed.artifactType !== undefined ? { artifactType: parsed.artifactType } : {}),
+        ...(parsed.annotations !== undefined ? { annotations: parsed.annotations } : {}),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Every repository name, in byte order. `includeUploadOnly` also lists folders that hold nothing but
+   * upload sessions (for garbage collection); clients never see those.
+   */
+  async listRepositories(options: { includeUploadOnly?: boolean } = {}): Promise<string[]> {
+    const isRepository = (entries: string[]): boolean =>
+      entries.some((e) => e === '_manifests' || e === '_layers' || (options.includeUploadOnly === true && e === '_uploads'));
+    const out: string[] = [];
+    const walk = async (prefix: string): Promise<void> => {
+      const dir = prefix === '' ? paths.repositoriesRoot() : paths.repository(prefix);
+      const entries = await this.driver.list(dir);
+      if (prefix !== '' && isRepository(entries)) out.push(prefix);
+      for (const entry of entries) {
+        if (entry.startsWith('_')) continue;
+        await walk(prefix === '' ? entry : `${prefix}/${entry}`);
+      }
+    };
+    await walk('');
+    return out.sort(byteOrder);
+  }
+
+  async deleteRepository(name: string): Promise<void> {
+    if (!(await this.exists(name))) throw new BerthError('repository-not-found', `repository ${name} is not known`, { name });
+    for (const entry of REPOSITORY_INTERNAL_DIRS) await this.driver.delete(paths.repositoryEntry(name, entry));
+    this.emit('deleted', { repository: name });
+  }
+}
+
+export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

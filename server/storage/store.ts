@@ -1,0 +1,39 @@
+import { EventEmitter } from 'node:events';
+import { BlobStore } from './blob-store.js';
+import type { StorageDriver } from './driver.js';
+import { RepositoryStore, type RegistryEvents } from './repo-store.js';
+import { UploadStore } from './upload-store.js';
+
+/** A typed emitter of the registry's in-process events (`pushed`, `deleted`), e.g. for the UI. */
+export class RegistryEventEmitter extends EventEmitter {
+  override on<E extends keyof RegistryEvents>(event: E, listener: RegistryEvents[E]): this {
+    return super.on(event, listener);
+  }
+  override off<E extends keyof RegistryEvents>(event: E, listener: RegistryEvents[E]): this {
+    return super.off(event, listener);
+  }
+  override emit<E extends keyof RegistryEvents>(event: E, payload: Parameters<RegistryEvents[E]>[0]): boolean {
+    return super.emit(event, payload);
+  }
+}
+
+/** Everything Berth stores, over one driver: blobs, uploads, repositories, and the events of changes. */
+export interface Store {
+  readonly driver: StorageDriver;
+  readonly blobs: BlobStore;
+  readonly uploads: UploadStore;
+  readonly repositories: RepositoryStore;
+  readonly events: RegistryEventEmitter;
+}
+
+export function createStore(driver: StorageDriver): Store {
+  const events = new RegistryEventEmitter();
+  const blobs = new BlobStore(driver);
+  return {
+    driver,
+    blobs,
+    uploads: new UploadStore(driver, blobs),
+    repositories: new RepositoryStore(driver, blobs, (event, payload) => events.emit(event, payload)),
+    events,
+  };
+}

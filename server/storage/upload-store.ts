@@ -1,0 +1,174 @@
+import { randomUUID, type Hash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError, UploadOffsetError } from '../errors/domain.js';
+import { newHasher, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import type { BlobStore } from './blob-store.js';
+import type { StorageDriver } from './driver.js';
+import { paths } from './paths.js';
+import { KeyedMutex } from './keyed-mutex.js';
+
+export interface UploadState {
+  readonly id: string;
+  readonly name: string;
+  /** Bytes received so far. */
+  readonly size: number;
+  readonly startedAt: Date;
+  readonly algorithm: DigestAlgorithm;
+}
+
+interface UploadInfoFile {
+  readonly startedAt: string;
+  readonly algorithm: DigestAlgorithm;
+}
+
+/** Where a worker's running hash of an upload stands; valid only while the file is exactly `offset` long. */
+interface HashCheckpoint {
+  readonly algorithm: DigestAlgorithm;
+  readonly hash: Hash;
+  offset: number;
+}
+
+const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const isUploadId = (id: string): boolean => UPLOAD_ID.test(id);
+
+/**
+ * Resumable upload sessions. All state lives in the store (data file + info file), so a session survives a
+ * restart and may continue on another worker or instance. The running hash is only a per-process shortcut:
+ * it is used when it covers exactly the bytes on disk, and rebuilt from the file otherwise.
+ */
+export class UploadStore {
+  private readonly checkpoints = new Map<string, HashCheckpoint>();
+  private readonly mutex = new KeyedMutex();
+
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+  ) {}
+
+  async start(name: string, algorithm: DigestAlgorithm = 'sha256'): Promise<UploadState> {
+    const id = randomUUID();
+    const startedAt = new Date();
+    const info: UploadInfoFile = { startedAt: startedAt.toISOString(), algorithm };
+    await this.driver.putContent(paths.uploadInfo(name, id), Buffer.from(JSON.stringify(info)));
+    return { id, name, size: 0, startedAt, algorithm };
+  }
+
+  async state(name: string, id: string): Promise<UploadState> {
+    if (!isUploadId(id)) throw notFound(name, id);
+    const raw = await this.driver.getContent(paths.uploadInfo(name, id));
+    if (!raw) throw notFound(name, id);
+    let info: UploadInfoFile;
+    try {
+      info = JSON.parse(raw.toString('utf8')) as UploadInfoFile;
+    } catch {
+      throw new BerthError('storage', `upload ${id}: unreadable session info`);
+    }
+    const data = await this.driver.stat(paths.uploadData(name, id));
+    return { id, name, size: data?.size ?? 0, startedAt: new Date(info.startedAt), algorithm: info.algorithm };
+  }
+
+  /**
+   * Appends a body to the upload. With `start`, the chunk must begin exactly where the upload ends.
+   * A body cut off midway keeps the bytes that arrived; the client can ask for the range and resume.
+   */
+  async append(name: string, id: string, body: Readable, options: { start?: number } = {}): Promise<UploadState> {
+    return this.mutex.run(`${name}\0${id}`, async () => {
+      const state = await this.state(name, id);
+      if (options.start !== undefined && options.start !== state.size) throw new UploadOffsetError(state.size, options.start);
+      const key = `${name}\0${id}`;
+      const checkpoint = await this.checkpointAt(key, name, id, state.algorithm, state.size);
+      this.checkpoints.delete(key);
+      const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          checkpoint.hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      try {
+        await pipeline(body, hashing, writer.stream);
+      } catch (err) {
+        // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
+        await writer.commit().catch(() => writer.cancel());
+        throw err;
+      }
+      await writer.commit();
+      checkpoint.offset = writer.size();
+      this.checkpoints.set(key, checkpoint);
+      return { ...state, size: checkpoint.offset };
+    });
+  }
+
+  /**
+   * Verifies the upload against `expected` and moves it into the blob store. On a mismatch the session
+   * stays as it was, so nothing is lost and the client gets a clear error.
+   */
+  async finish(name: string, id: string, expected: Digest, declaredSize?: number): Promise<{ digest: Digest; size: number }> {
+    return this.mutex.run(`${name}\0${id}`, async () => {
+      const state = await this.state(name, id);
+      if (declaredSize !== undefined && declaredSize !== state.size) {
+        throw new BerthError('size-mismatch', `upload has ${state.size} bytes, ${declaredSize} declared`);
+      }
+      const key = `${name}\0${id}`;
+      const checkpoint = await this.checkpointAt(key, name, id, expected.algorithm, state.size);
+      const actual = checkpoint.hash.copy().digest('hex');
+      if (actual !== expected.hex) {
+        this.checkpoints.set(key, checkpoint);
+        throw new BerthError('digest-mismatch', `upload content has digest ${expected.algorithm}:${actual}, not ${expected.value}`, {
+          expected: expected.value,
+          actual: `${expected.algorithm}:${actual}`,
+        });
+      }
+      this.checkpoints.delete(key);
+      if (state.size === 0) {
+        await this.blobs.putContent(new Uint8Array(0), expected);
+      } else {
+        await this.blobs.adopt(paths.uploadData(name, id), expected);
+      }
+      await this.driver.delete(paths.uploadDir(name, id));
+      return { digest: expected, size: state.size };
+    });
+  }
+
+  async cancel(name: string, id: string): Promise<void> {
+    await this.state(name, id);
+    this.checkpoints.delete(`${name}\0${id}`);
+    await this.driver.delete(paths.uploadDir(name, id));
+  }
+
+  /** Upload sessions of a repository (for expiry by garbage collection). */
+  async list(name: string): Promise<UploadState[]> {
+    const out: UploadState[] = [];
+    for (const id of await this.driver.list(paths.uploadsDir(name))) {
+      try {
+        out.push(await this.state(name, id));
+      } catch {
+        // A session without a readable info file is debris of a crash during start: report it as old.
+        if (isUploadId(id)) out.push({ id, name, size: 0, startedAt: new Date(0), algorithm: 'sha256' });
+      }
+    }
+    return out;
+  }
+
+  async remove(name: string, id: string): Promise<void> {
+    this.checkpoints.delete(`${name}\0${id}`);
+    await this.driver.delete(paths.uploadDir(name, id));
+  }
+
+  /** A hash of the first `size` bytes: the cached one when it is exactly there, else recomputed from the file. */
+  private async checkpointAt(key: string, name: string, id: string, algorithm: DigestAlgorithm, size: number): Promise<HashCheckpoint> {
+    const cached = this.checkpoints.get(key);
+    if (cached && cached.offset === size && cached.algorithm === algorithm) return cached;
+    const hash = newHasher(algorithm);
+    if (size > 0) {
+      const stream = await this.driver.reader(paths.uploadData(name, id), { offset: 0, length: size });
+      for await (const chunk of stream) hash.update(chunk as Buffer);
+    }
+    return { algorithm, hash, offset: size };
+  }
+}
+
+const notFound = (name: string, id: string): BerthError =>
+  new BerthError('upload-not-found', `no upload ${JSON.stringify(id.slice(0, 80))} in repository ${name}`, { id: id.slice(0, 80) });

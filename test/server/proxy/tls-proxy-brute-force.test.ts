@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, call, canBind, startEchoUpstream, startProxyFixture, type EchoUpstream, type ProxyFixture } from './fixtures.js';
+
+// The attacker needs a second loopback address; Linux routes all of 127/8 to lo, macOS only 127.0.0.1 by default.
+const secondAddress = await canBind('127.0.0.2');
+const ATTACK_TEST = secondAddress
+  ? '20 bad passwords from 127.0.0.2 earn 429s while 127.0.0.1 is unaffected'
+  : '20 bad passwords earn 429s (127.0.0.2 CANNOT be bound here, so "another address is unaffected" is only covered by the unit test)';
+
+describe('tls proxy: brute-force throttling', () => {
+  let upstream: EchoUpstream;
+  let fx: ProxyFixture;
+  const attempt = (authorization: string | undefined, localAddress?: string) =>
+    call({
+      port: fx.proxy.address.port,
+      ca: fx.ca,
+      path: '/v2/',
+      headers: authorization ? { authorization } : {},
+      ...(localAddress ? { localAddress } : {}),
+    });
+
+  beforeAll(async () => {
+    upstream = await startEchoUpstream();
+    fx = await startProxyFixture(upstream.port);
+  });
+  afterAll(async () => {
+    await fx?.close();
+    await upstream?.close();
+  });
+
+  it('does not count docker’s credential-less probes as failures', async () => {
+    for (let i = 0; i < 20; i++) expect((await attempt(undefined)).status).toBe(401);
+    expect((await attempt(basic('alice', fx.users.alice!))).status).toBe(200);
+  });
+
+  it(ATTACK_TEST, async () => {
+    const attacker = secondAddress ? '127.0.0.2' : '127.0.0.1';
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 20; i++) {
+      last = await attempt(basic('alice', `guess-${i}`), attacker);
+      statuses.push(last.status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(10).fill(429));
+    expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(last!.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(JSON.parse(last!.body.toString()).errors[0].code).toBe('TOOMANYREQUESTS');
+    // Blocked means blocked: even the right password waits out the cool-down.
+    expect((await attempt(basic('alice', fx.users.alice!), attacker)).status).toBe(429);
+    // The open ping still works for the blocked address.
+    expect((await call({ port: fx.proxy.address.port, ca: fx.ca, path: '/_ping', localAddress: attacker })).status).toBe(200);
+    if (secondAddress) {
+      expect((await attempt(basic('alice', fx.users.alice!), '127.0.0.1')).status).toBe(200);
+      expect((await attempt(basic('alice', 'one-wrong-guess'), '127.0.0.1')).status).toBe(401);
+    }
+  });
+
+  it.skipIf(!secondAddress)(`speaks v1 when a v1 client is throttled${secondAddress ? '' : ' (NOT RUN: 127.0.0.2 cannot be bound)'}`, async () => {
+    const res = await call({ port: fx.proxy.address.port, ca: fx.ca, path: '/v1/search', headers: { authorization: basic('x', 'y') }, localAddress: '127.0.0.2' });
+    expect(res.status).toBe(429);
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'too many failed login attempts, try again later' });
+  });
+});
