@@ -1,6 +1,8 @@
-import type { Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors/domain.js';
-import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
+import { digestFromHash, digestOf, newHasher, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
 
@@ -51,6 +53,48 @@ export class BlobStore {
       return;
     }
     await this.driver.move(sourcePath, paths.blobData(digest));
+  }
+
+  /**
+   * Streams bytes into the store while hashing them, then moves them into place under their digest. With
+   * `expected` (digest and/or size) a mismatch is refused and nothing becomes visible. `onChunk` sees every
+   * chunk on the way (for checksums a caller computes alongside, e.g. v1 payload checksums).
+   */
+  async ingest(
+    source: Readable,
+    options: { expected?: Digest; expectedSize?: number; algorithm?: DigestAlgorithm; onChunk?: (chunk: Buffer) => void } = {},
+  ): Promise<{ digest: Digest; size: number; alreadyPresent: boolean }> {
+    const algorithm = options.expected?.algorithm ?? options.algorithm ?? 'sha256';
+    const hash = newHasher(algorithm);
+    const temp = paths.ingestData(randomUUID());
+    const writer = await this.driver.writer(temp, { append: true });
+    const onChunk = options.onChunk;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        onChunk?.(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, hashing, writer.stream);
+      await writer.commit();
+      const digest = digestFromHash(algorithm, hash);
+      const size = writer.size();
+      if (options.expectedSize !== undefined && options.expectedSize !== size) {
+        throw new BerthError('size-mismatch', `content is ${size} bytes, ${options.expectedSize} declared`, { expected: options.expectedSize, actual: size });
+      }
+      if (options.expected && options.expected.value !== digest.value) {
+        throw new BerthError('digest-mismatch', `content digest ${digest.value} does not match ${options.expected.value}`, { expected: options.expected.value, actual: digest.value });
+      }
+      const alreadyPresent = (await this.stat(digest)) !== undefined;
+      await this.adopt(temp, digest);
+      return { digest, size, alreadyPresent };
+    } catch (err) {
+      await writer.cancel().catch(() => undefined);
+      await this.driver.delete(temp).catch(() => undefined);
+      throw err;
+    }
   }
 
   async delete(digest: Digest): Promise<void> {

@@ -16,6 +16,7 @@ import type { Digest } from '../oci/digest.js';
  *       _uploads/<id>/info                                   JSON: started-at, hash algorithm
  *     v1/images/<id>/…                                       legacy v1 image records
  *     v1/repositories/<name>/…                               legacy v1 index data
+ *     _ingest/<id>                                           a blob being streamed in (import, v1 layer), before its digest is known
  *     _tmp/                                                  temp files of atomic writes
  */
 export const paths = {
@@ -46,6 +47,8 @@ export const paths = {
   uploadData: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/data`,
   uploadInfo: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/info`,
 
+  ingestData: (id: string): string => `_ingest/${id}`,
+  ingestRoot: (): string => '_ingest',
   v1Root: (): string => 'v1',
   tmpDir: (): string => '_tmp',
 } as const;
