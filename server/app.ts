@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createV2Router } from './http/v2/router.js';
 import { requestTarget, type RequestTarget } from './http/request.js';
@@ -10,6 +11,11 @@ export interface ServerDeps {
   /** The legacy v1 API (`/v1/…`, `/_ping`); omitted means it is turned off. */
   readonly v1?: ProtocolHandler;
   readonly log?: (line: string) => void;
+  /**
+   * The secret Berth's own proxy sends. Forwarded-client headers (X-Forwarded-*, X-Real-IP) are believed
+   * only on requests that carry it; from anyone else they are dropped, so nobody can spoof them.
+   */
+  readonly trustedProxySecret?: string;
 }
 
 /**
@@ -20,9 +26,11 @@ export function createServer(deps: ServerDeps): RequestListener {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const v2 = createV2Router({
     store: deps.store,
-    onServerError: (err, req) => log(`error: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    onServerError: (err, req) => log(`error: ${clientAddress(req)} ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });
+  const trusted = deps.trustedProxySecret === undefined ? undefined : Buffer.from(deps.trustedProxySecret);
   return (req, res) => {
+    dropUntrustedForwarding(req, trusted);
     const target = requestTarget(req);
     const handle: ProtocolHandler | undefined =
       target.path === '/v2' || target.path.startsWith('/v2/') ? v2 : isV1Path(target.path) ? deps.v1 ?? v1Disabled : undefined;
@@ -37,6 +45,21 @@ export function createServer(deps: ServerDeps): RequestListener {
       res.end();
     });
   };
+}
+
+const FORWARDING_HEADERS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip'] as const;
+
+function dropUntrustedForwarding(req: IncomingMessage, trusted: Buffer | undefined): void {
+  const presented = req.headers['x-berth-proxy-secret'];
+  delete req.headers['x-berth-proxy-secret'];
+  const ok = trusted !== undefined && typeof presented === 'string' && presented.length === trusted.length && timingSafeEqual(Buffer.from(presented), trusted);
+  if (!ok) for (const name of FORWARDING_HEADERS) delete req.headers[name];
+}
+
+/** The address of the client: the proxy's word for it when the request came through Berth's proxy. */
+export function clientAddress(req: IncomingMessage): string {
+  const real = req.headers['x-real-ip'];
+  return (typeof real === 'string' && real) || req.socket.remoteAddress || 'unknown';
 }
 
 const isV1Path = (path: string): boolean => path === '/_ping' || path === '/v1' || path.startsWith('/v1/');

@@ -3,12 +3,17 @@ import { ConfigError } from './config.js';
 import { gcCommand } from './commands/gc.js';
 import { ListenError } from './commands/listen.js';
 import { serve } from './commands/serve.js';
-import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './commands/storage-flags.js';
+import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './commands/storage-flags.js';
+import { certCommand } from './commands/cert.js';
+import { userCommand } from './commands/user.js';
 
 const USAGE = `usage: berth <command> [options]
 
 commands:
   serve   run the registry in the foreground   --root DIR --addr HOST:PORT --config FILE --workers N --no-v1
+          with the TLS + basic-auth proxy        --proxy-addr HOST:PORT --tls-cert FILE --tls-key FILE --htpasswd FILE
+  cert    generate a CA and server certificate  generate --hostname NAME --out DIR [--port N] [--new-ca]
+  user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
 `;
 
@@ -16,24 +21,16 @@ const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 
 async function serveCommand(args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, {
-    ...STORAGE_OPTIONS,
-    addr: { type: 'string' },
-    workers: { type: 'string' },
-    'no-v1': { type: 'boolean' },
-  });
-  const config = configFromFlags(values, {
-    ...(values.addr !== undefined ? { addr: values.addr } : {}),
-    ...(values.workers !== undefined ? { workers: values.workers } : {}),
-    ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
-  });
-  await serve(config, log);
+  const { values } = parseCommandArgs(args, SERVE_OPTIONS);
+  await serve(serveConfigFromFlags(values), log);
   return -1; // keeps running until a signal
 }
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   gc: (args) => gcCommand(args, out),
+  cert: (args) => certCommand(args, out),
+  user: (args) => userCommand(args, out),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -105,6 +105,13 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
   const workers = env.REGISTRY_WORKERS ?? env.GUNICORN_WORKERS;
   if (workers !== undefined) layer.workers = workers;
   if (env.BERTH_V1 !== undefined) layer.v1 = { enabled: env.BERTH_V1 };
+  const proxy = {
+    ...(env.BERTH_PROXY_ADDR !== undefined ? { addr: env.BERTH_PROXY_ADDR } : {}),
+    ...(env.BERTH_TLS_CERT !== undefined ? { tls_cert: env.BERTH_TLS_CERT } : {}),
+    ...(env.BERTH_TLS_KEY !== undefined ? { tls_key: env.BERTH_TLS_KEY } : {}),
+    ...(env.BERTH_HTPASSWD !== undefined ? { htpasswd: env.BERTH_HTPASSWD } : {}),
+  };
+  if (Object.keys(proxy).length > 0) layer.proxy = proxy;
   return layer;
 }
 
@@ -146,7 +153,7 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
       blobGraceSeconds: integer('gc.blob_grace_seconds', merged.gc?.blob_grace_seconds ?? 3600, 0, 365 * 86400),
       uploadMaxAgeSeconds: integer('gc.upload_max_age_seconds', merged.gc?.upload_max_age_seconds ?? 86400, 0, 365 * 86400),
     },
-    ...(merged.proxy?.addr !== undefined || merged.proxy?.tls_cert !== undefined ? { proxy: proxyConfig(merged.proxy) } : {}),
+    ...(merged.proxy && Object.keys(merged.proxy).length > 0 ? { proxy: proxyConfig(merged.proxy) } : {}),
   };
 }
 

@@ -1,15 +1,17 @@
 import cluster from 'node:cluster';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../app.js';
-import type { BerthConfig } from '../config.js';
+import type { BerthConfig, ListenAddress } from '../config.js';
 import { LocalDriver } from '../storage/drivers/local.js';
 import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from './listen.js';
+import { proxySecret, startConfiguredProxy } from './proxy.js';
 
 export interface RunningRegistry {
   readonly server: Server;
   readonly store: Store;
   readonly url: string;
+  readonly address: ListenAddress;
   /** Stops accepting connections and resolves when in-flight requests have finished. */
   close(): Promise<void>;
 }
@@ -21,12 +23,14 @@ export function openStore(config: BerthConfig): Store {
 /** Starts the registry listener in this process. */
 export async function startRegistry(config: BerthConfig, log: (line: string) => void): Promise<RunningRegistry> {
   const store = openStore(config);
-  const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, createServer({ store, log }));
+  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined });
+  const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);
   return {
     server,
     store,
     url: `http://${formatAddress(address)}`,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -42,11 +46,16 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
  */
 export async function serve(config: BerthConfig, log: (line: string) => void): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
-    for (let i = 0; i < config.workers; i++) cluster.fork();
+    const secret = config.proxy ? proxySecret() : undefined;
+    for (let i = 0; i < config.workers; i++) cluster.fork(secret ? { BERTH_INTERNAL_PROXY_SECRET: secret } : {});
     let listening = 0;
     cluster.on('listening', (_worker, address) => {
       if (++listening === config.workers) {
         log(`berth: registry listening on http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })} (${config.workers} workers, storage ${config.storage.path})`);
+        startConfiguredProxy(config, { host: config.addr.host, port: address.port }, proxySecret(), log).catch((err: unknown) => {
+          log(`berth: cannot start the proxy: ${(err as Error).message}`);
+          process.exit(1);
+        });
       }
     });
     let stopping = false;
@@ -67,9 +76,10 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
 
   const registry = await startRegistry(config, log);
   if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${config.storage.path})`);
+  const proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
   const stop = (): void => {
     if (cluster.isPrimary) log('berth: stopping; waiting for requests in flight');
-    void registry.close().then(() => process.exit(0));
+    void Promise.all([registry.close(), proxy?.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

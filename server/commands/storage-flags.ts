@@ -23,3 +23,42 @@ export function configFromFlags(values: { root?: string; config?: string }, extr
   if (values.root !== undefined) flags.storage = { path: values.root };
   return resolveConfig({ file: values.config, flags });
 }
+
+/** The flags of `berth serve`, shared with the headless app (`npm run serve`), which takes the same ones. */
+export const SERVE_OPTIONS = {
+  ...STORAGE_OPTIONS,
+  addr: { type: 'string' },
+  workers: { type: 'string' },
+  'no-v1': { type: 'boolean' },
+  'proxy-addr': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  htpasswd: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+export interface ServeFlagValues {
+  root?: string;
+  config?: string;
+  addr?: string;
+  workers?: string;
+  'no-v1'?: boolean;
+  'proxy-addr'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  htpasswd?: string;
+}
+
+export function serveConfigFromFlags(values: ServeFlagValues): BerthConfig {
+  const proxy = {
+    ...(values['proxy-addr'] !== undefined ? { addr: values['proxy-addr'] } : {}),
+    ...(values['tls-cert'] !== undefined ? { tls_cert: values['tls-cert'] } : {}),
+    ...(values['tls-key'] !== undefined ? { tls_key: values['tls-key'] } : {}),
+    ...(values.htpasswd !== undefined ? { htpasswd: values.htpasswd } : {}),
+  };
+  return configFromFlags(values, {
+    ...(values.addr !== undefined ? { addr: values.addr } : {}),
+    ...(values.workers !== undefined ? { workers: values.workers } : {}),
+    ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
+    ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
+  });
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import type { BerthConfig, ListenAddress } from '../config.js';
+import { startProxy, type RunningProxy } from '../proxy/tls-proxy.js';
+import { formatAddress } from './listen.js';
+
+/** Workers learn the proxy's secret from their primary through this variable (never from the user). */
+const SECRET_ENV = 'BERTH_INTERNAL_PROXY_SECRET';
+
+/**
+ * The secret the proxy sends with every forwarded request, so the registry trusts X-Forwarded-* and
+ * X-Real-IP only from its own proxy. One per run; workers inherit the primary's.
+ */
+export function proxySecret(): string {
+  const inherited = process.env[SECRET_ENV];
+  if (inherited) return inherited;
+  const secret = randomBytes(24).toString('base64url');
+  process.env[SECRET_ENV] = secret;
+  return secret;
+}
+
+/** Starts the TLS + basic-auth front when the configuration asks for it. */
+export async function startConfiguredProxy(
+  config: BerthConfig,
+  registry: ListenAddress,
+  secret: string,
+  log: (line: string) => void,
+): Promise<RunningProxy | undefined> {
+  if (!config.proxy) return undefined;
+  // The proxy always reaches the registry over loopback, even when the registry binds every interface.
+  const upstreamHost = registry.host === '0.0.0.0' || registry.host === '::' ? '127.0.0.1' : registry.host;
+  const proxy = await startProxy({
+    host: config.proxy.addr.host,
+    port: config.proxy.addr.port,
+    upstream: { host: upstreamHost, port: registry.port },
+    upstreamSecret: secret,
+    certFile: config.proxy.tlsCert,
+    keyFile: config.proxy.tlsKey,
+    htpasswdFile: config.proxy.htpasswd,
+    onEvent: (event) => {
+      if (event.type.endsWith('failed') || event.type.endsWith('error')) log(`berth: proxy ${event.type}: ${'error' in event ? event.error.message : ''}`);
+      else if ('changed' in event && event.changed) log(`berth: proxy ${event.type}`);
+    },
+  });
+  log(`berth: proxy listening on https://${formatAddress(proxy.address)} (TLS, basic auth from ${config.proxy.htpasswd})`);
+  return proxy;
+}
