@@ -1,6 +1,6 @@
 import { randomUUID, type Hash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import { BerthError, UploadOffsetError } from '../errors/domain.js';
 import { newHasher, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
@@ -81,14 +81,9 @@ export class UploadStore {
       const checkpoint = await this.checkpointAt(key, name, id, state.algorithm, state.size);
       this.checkpoints.delete(key);
       const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
-      const hashing = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          checkpoint.hash.update(chunk);
-          done(null, chunk);
-        },
-      });
       try {
-        await pipeline(body, hashing, writer.stream);
+        // Not `pipeline`: on a source error it would destroy the file stream and drop bytes still queued in it.
+        await copyHashing(body, writer.stream, checkpoint.hash);
       } catch (err) {
         // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
         await writer.commit().catch(() => writer.cancel());
@@ -172,3 +167,15 @@ export class UploadStore {
 
 const notFound = (name: string, id: string): BerthError =>
   new BerthError('upload-not-found', `no upload ${JSON.stringify(id.slice(0, 80))} in repository ${name}`, { id: id.slice(0, 80) });
+
+/** Hashes and writes every chunk of `source`, honouring back-pressure; the destination stays open. */
+async function copyHashing(source: Readable, destination: Writable, hash: Hash): Promise<void> {
+  const failed = once(destination, 'error').then(([err]) => {
+    throw err;
+  });
+  failed.catch(() => undefined);
+  for await (const chunk of source) {
+    hash.update(chunk as Buffer);
+    if (!destination.write(chunk)) await Promise.race([once(destination, 'drain'), failed]);
+  }
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { WireCode } from '../../errors/codes.js';
+import { UploadOffsetError } from '../../errors/domain.js';
 import { isDigestAlgorithm, parseDigest, type Digest } from '../../oci/digest.js';
 import { assertName } from '../../oci/names.js';
 import type { UploadState } from '../../storage/upload-store.js';
@@ -56,7 +57,14 @@ function chunkStart(req: IncomingMessage): { start?: number; end?: number } {
 async function appendBody(ctx: V2Context, id: string): Promise<UploadState> {
   checkChunkType(ctx.req);
   const { start, end } = chunkStart(ctx.req);
-  const state = await ctx.store.uploads.append(ctx.name, id, ctx.req, { start });
+  const state = await ctx.store.uploads.append(ctx.name, id, ctx.req, { start }).catch((err: unknown) => {
+    // A client that sent a chunk out of order resumes from Location and Range, so the 416 carries both.
+    if (!(err instanceof UploadOffsetError)) throw err;
+    throw new WireError(WireCode.RANGE_INVALID, err.message, null, {
+      status: 416,
+      headers: { Location: uploadUrl(ctx.name, id), Range: rangeHeader(err.currentSize), 'Docker-Upload-UUID': id },
+    });
+  });
   if (end !== undefined && state.size !== end + 1) {
     throw new WireError(WireCode.SIZE_INVALID, `chunk ended at byte ${state.size - 1}, Content-Range said ${end}`);
   }
@@ -95,8 +103,14 @@ export const startUpload: V2Handler = async (ctx) => {
   const expected = digest ? parseDigest(digest) : undefined;
   const state = await store.uploads.start(name, expected?.algorithm ?? algorithm);
   if (expected) {
-    await store.uploads.append(name, state.id, ctx.req);
-    await finishUpload(ctx, state.id, expected);
+    try {
+      await store.uploads.append(name, state.id, ctx.req);
+      await finishUpload(ctx, state.id, expected);
+    } catch (err) {
+      // The client never saw this session's Location, so nothing could resume it: drop it.
+      await store.uploads.cancel(name, state.id).catch(() => undefined);
+      throw err;
+    }
     return;
   }
   sendEmpty(res, 202, { ...progressHeaders(state), 'OCI-Chunk-Min-Length': '0' });

@@ -1,0 +1,126 @@
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as nodePath from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isBerthError } from '../../../server/errors/domain.js';
+import { digestOf, parseDigest } from '../../../server/oci/digest.js';
+import { BlobStore } from '../../../server/storage/blob-store.js';
+import { LocalDriver } from '../../../server/storage/drivers/local.js';
+import { removeDir, scratchDir } from '../../support/berth.js';
+import { filesUnder } from '../../support/registry-client.js';
+
+let dir: string;
+let blobs: BlobStore;
+beforeEach(() => {
+  dir = scratchDir('berth-blobs-');
+  blobs = new BlobStore(new LocalDriver(dir));
+});
+afterEach(() => removeDir(dir));
+
+const text = async (r: Readable): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  for await (const c of r) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+};
+
+/** A source that yields some bytes, then fails, as a client that disconnects midway. */
+function failingSource(first: Buffer): Readable {
+  return new Readable({
+    read() {
+      if (first.byteLength > 0) {
+        this.push(first);
+        first = Buffer.alloc(0);
+      } else this.destroy(new Error('client went away'));
+    },
+  });
+}
+
+describe('BlobStore', () => {
+  it('putContent stores under blobs/<alg>/<2 hex>/<hex>/data and reads back', async () => {
+    const d = await blobs.putContent(Buffer.from('{"a":1}'));
+    expect(d.value).toBe(digestOf('{"a":1}').value);
+    expect(await filesUnder(dir, 'blobs')).toEqual([`blobs/sha256/${d.hex.slice(0, 2)}/${d.hex}/data`]);
+    expect((await blobs.getContent(d))?.toString()).toBe('{"a":1}');
+    expect((await blobs.stat(d))?.size).toBe(7);
+  });
+
+  it('putContent with a mismatching expected digest stores nothing', async () => {
+    const wrong = digestOf('other');
+    await expect(blobs.putContent(Buffer.from('content'), wrong)).rejects.toMatchObject({ kind: 'digest-mismatch' });
+    expect(await filesUnder(dir, 'blobs')).toEqual([]);
+  });
+
+  it('ingest hashes while streaming and moves into place', async () => {
+    const parts = [randomBytes(3 << 20), randomBytes(12345)];
+    const whole = Buffer.concat(parts);
+    const seen: number[] = [];
+    const res = await blobs.ingest(Readable.from(parts), { onChunk: (c) => seen.push(c.byteLength) });
+    expect(res.digest.value).toBe(digestOf(whole).value);
+    expect(res.size).toBe(whole.byteLength);
+    expect(res.alreadyPresent).toBe(false);
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(whole.byteLength);
+    expect((await text(await blobs.read(res.digest))).equals(whole)).toBe(true);
+    expect(await filesUnder(dir, '_ingest')).toEqual([]);
+    const again = await blobs.ingest(Readable.from([whole]));
+    expect(again.alreadyPresent).toBe(true);
+    expect(await filesUnder(dir, 'blobs')).toHaveLength(1);
+  });
+
+  it('ingest with sha512', async () => {
+    const res = await blobs.ingest(Readable.from([Buffer.from('x')]), { algorithm: 'sha512' });
+    expect(res.digest.value).toBe(`sha512:${createHash('sha512').update('x').digest('hex')}`);
+    expect(await blobs.stat(res.digest)).toBeDefined();
+  });
+
+  it.each([
+    { what: 'digest mismatch', opts: { expected: digestOf('not this') }, kind: 'digest-mismatch' },
+    { what: 'size mismatch', opts: { expectedSize: 3 }, kind: 'size-mismatch' },
+  ])('ingest refuses a $what and leaves nothing behind', async ({ opts, kind }) => {
+    const data = randomBytes(1000);
+    let thrown: unknown;
+    await blobs.ingest(Readable.from([data]), opts).catch((err: unknown) => (thrown = err));
+    expect(isBerthError(thrown, kind as 'digest-mismatch')).toBe(true);
+    expect(await blobs.stat(digestOf(data))).toBeUndefined();
+    expect(await filesUnder(dir, 'blobs')).toEqual([]);
+    expect(await filesUnder(dir, '_ingest')).toEqual([]);
+  });
+
+  it('a source that fails midway leaves no blob and no temp file', async () => {
+    await expect(blobs.ingest(failingSource(randomBytes(5000)))).rejects.toThrow(/client went away/);
+    expect(await filesUnder(dir, 'blobs')).toEqual([]);
+    expect(await filesUnder(dir, '_ingest')).toEqual([]);
+  });
+
+  it('reads a range', async () => {
+    const data = Buffer.from('0123456789');
+    const d = await blobs.putContent(data);
+    expect((await text(await blobs.read(d, { offset: 3, length: 4 }))).toString()).toBe('3456');
+    expect((await text(await blobs.read(d, { offset: 9, length: 1 }))).toString()).toBe('9');
+  });
+
+  it('a missing blob: stat undefined, getContent undefined, read throws path-not-found', async () => {
+    const d = digestOf('missing');
+    expect(await blobs.stat(d)).toBeUndefined();
+    expect(await blobs.getContent(d)).toBeUndefined();
+    await expect(blobs.read(d)).rejects.toMatchObject({ kind: 'path-not-found' });
+  });
+
+  it('list yields every blob of every algorithm and skips foreign folders', async () => {
+    const a = await blobs.putContent(Buffer.from('a'));
+    const b = await blobs.putContent(Buffer.from('b'), digestOf('b', 'sha512'));
+    await fs.mkdir(nodePath.join(dir, 'blobs/sha256/zz/not-a-digest'), { recursive: true });
+    await fs.mkdir(nodePath.join(dir, 'blobs/md5/aa/aaaa'), { recursive: true });
+    const listed: string[] = [];
+    for await (const info of blobs.list()) listed.push(info.digest.value);
+    expect(listed.sort()).toEqual([a.value, b.value].sort());
+  });
+
+  it('delete removes the blob folder', async () => {
+    const d = await blobs.putContent(Buffer.from('gone'));
+    await blobs.delete(d);
+    expect(await blobs.stat(d)).toBeUndefined();
+    expect(await fs.readdir(nodePath.join(dir, `blobs/sha256/${d.hex.slice(0, 2)}`))).toEqual([]);
+    await blobs.delete(parseDigest(d.value));
+  });
+});
