@@ -14,8 +14,22 @@ export interface ListenAddress {
   readonly port: number;
 }
 
+/** Where the `s3` flavor stores: one bucket (and key prefix) of an S3-compatible store. */
+export interface S3StorageConfig {
+  readonly bucket: string;
+  readonly region: string;
+  /** An S3-compatible endpoint (MinIO, Swift, Ceph…); AWS itself when omitted. */
+  readonly endpoint?: string;
+  readonly prefix: string;
+  readonly forcePathStyle: boolean;
+  /** Keys from the configuration; when omitted the standard AWS chain finds them. Never logged. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Answer blob downloads with a 307 to a presigned URL of the store. */
+  readonly redirect: boolean;
+}
+
 export interface BerthConfig {
-  readonly storage: { readonly flavor: 'local'; readonly path: string };
+  readonly storage: { readonly flavor: 'local' | 's3'; readonly path: string; readonly s3?: S3StorageConfig };
   readonly addr: ListenAddress;
   readonly workers: number;
   readonly v1: { readonly enabled: boolean };
@@ -51,7 +65,21 @@ export function parseAddress(key: string, text: string): ListenAddress {
 /** Input of any source, all optional; keys mirror the YAML file. */
 const layerSchema = z
   .object({
-    storage: z.object({ flavor: z.string(), path: z.string().min(1) }).partial().strict(),
+    storage: z
+      .object({
+        flavor: z.string(),
+        path: z.string().min(1),
+        bucket: z.string().min(1),
+        region: z.string().min(1),
+        endpoint: z.string().min(1),
+        prefix: z.string(),
+        path_style: z.union([z.boolean(), z.string()]),
+        access_key: z.string().min(1),
+        secret_key: z.string().min(1),
+        redirect: z.union([z.boolean(), z.string()]),
+      })
+      .partial()
+      .strict(),
     addr: z.string(),
     workers: z.union([z.number(), z.string()]),
     v1: z.object({ enabled: z.union([z.boolean(), z.string()]) }).partial().strict(),
@@ -67,9 +95,22 @@ function validateLayer(source: string, raw: unknown): ConfigLayer {
   const result = layerSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const key = issue?.path.join('.') || (issue && 'keys' in issue ? (issue.keys as string[]).join(', ') : '(root)');
-  const message = issue?.code === 'unrecognized_keys' ? `unknown key in ${source}; accepted keys: storage, addr, workers, v1, gc, proxy` : `${issue?.message ?? 'invalid'} (in ${source})`;
-  throw new ConfigError(key, message);
+  if (issue?.code === 'unrecognized_keys') {
+    // Name the unknown key itself (`storage.bucket`), and the keys its section does accept.
+    const section = issue.path.map(String);
+    const where = section.length > 0 ? ` under ${section.join('.')}` : '';
+    throw new ConfigError([...section, issue.keys[0] ?? ''].join('.'), `unknown key in ${source}; accepted keys${where}: ${acceptedKeys(section).join(', ')}`);
+  }
+  throw new ConfigError(issue?.path.join('.') || '(root)', `${issue?.message ?? 'invalid'} (in ${source})`);
+}
+
+function acceptedKeys(section: readonly string[]): string[] {
+  let schema: z.ZodType = layerSchema;
+  for (const part of ['', ...section]) {
+    if (part !== '') schema = (schema as z.ZodObject).shape[part] as z.ZodType;
+    if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
 
 export function loadConfigFile(file: string): ConfigLayer {
@@ -96,12 +137,12 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     const hostText = host?.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
     layer.addr = `${hostText ?? ''}:${env.REGISTRY_PORT ?? ''}`;
   }
-  if (env.SETTINGS_FLAVOR !== undefined || env.STORAGE_PATH !== undefined) {
-    layer.storage = {
-      ...(env.SETTINGS_FLAVOR !== undefined ? { flavor: env.SETTINGS_FLAVOR } : {}),
-      ...(env.STORAGE_PATH !== undefined ? { path: env.STORAGE_PATH } : {}),
-    };
-  }
+  const storage = {
+    ...(env.SETTINGS_FLAVOR !== undefined ? { flavor: env.SETTINGS_FLAVOR } : {}),
+    ...(env.STORAGE_PATH !== undefined ? { path: env.STORAGE_PATH } : {}),
+    ...s3EnvSettings(env),
+  };
+  if (Object.keys(storage).length > 0) layer.storage = storage;
   const workers = env.REGISTRY_WORKERS ?? env.GUNICORN_WORKERS;
   if (workers !== undefined) layer.workers = workers;
   if (env.BERTH_V1 !== undefined) layer.v1 = { enabled: env.BERTH_V1 };
@@ -123,7 +164,43 @@ export interface ResolveInput {
   readonly defaults?: Partial<{ addr: ListenAddress; storagePath: string; workers: number }>;
 }
 
-const FLAVORS = ['local', 'dev'] as const;
+/** The S3 names of the classic setup and of the AWS tools. */
+function s3EnvSettings(env: NodeJS.ProcessEnv): NonNullable<ConfigLayer['storage']> {
+  const pick = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const settings = {
+    bucket: pick('AWS_BUCKET'),
+    region: pick('AWS_REGION'),
+    endpoint: pick('AWS_ENDPOINT_URL_S3', 'S3_ENDPOINT'),
+    prefix: pick('S3_PREFIX'),
+    path_style: pick('S3_FORCE_PATH_STYLE'),
+    // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN) are left to the SDK's chain.
+    access_key: pick('AWS_KEY'),
+    secret_key: pick('AWS_SECRET'),
+    redirect: pick('S3_REDIRECT'),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
+function s3Config(storage: NonNullable<ConfigLayer['storage']>): S3StorageConfig {
+  if (!storage.bucket) throw new ConfigError('storage.bucket', 'required for the s3 flavor (AWS_BUCKET)');
+  if ((storage.access_key === undefined) !== (storage.secret_key === undefined)) {
+    throw new ConfigError(storage.access_key === undefined ? 'storage.access_key' : 'storage.secret_key', 'give both the access key and the secret, or neither to use the standard AWS credential chain');
+  }
+  const endpoint = storage.endpoint;
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) throw new ConfigError('storage.endpoint', `expected an http:// or https:// URL, got ${JSON.stringify(endpoint)}`);
+  return {
+    bucket: storage.bucket,
+    region: storage.region ?? 'us-east-1',
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    prefix: storage.prefix ?? '',
+    // S3-compatible stores rarely have per-bucket DNS names; AWS itself prefers virtual-hosted style.
+    forcePathStyle: boolean('storage.path_style', storage.path_style ?? endpoint !== undefined),
+    ...(storage.access_key !== undefined && storage.secret_key !== undefined ? { credentials: { accessKeyId: storage.access_key, secretAccessKey: storage.secret_key } } : {}),
+    redirect: boolean('storage.redirect', storage.redirect ?? false),
+  };
+}
+
+const FLAVORS = ['local', 'dev', 's3'] as const;
 
 export function resolveConfig(input: ResolveInput = {}): BerthConfig {
   const env = input.env ?? process.env;
@@ -141,11 +218,16 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
 
   const flavor = merged.storage?.flavor ?? 'local';
   if (!(FLAVORS as readonly string[]).includes(flavor)) {
-    throw new ConfigError('storage.flavor', `unsupported flavor ${JSON.stringify(flavor)} (SETTINGS_FLAVOR); accepted: local`);
+    throw new ConfigError('storage.flavor', `unsupported flavor ${JSON.stringify(flavor)} (SETTINGS_FLAVOR); accepted: local, s3`);
   }
-  const addr = merged.addr === undefined ? defaultAddr : addressWithDefaults('addr', merged.addr, defaultAddr);
+  // Layer by layer, so REGISTRY_PORT alone keeps the host the file chose.
+  const addr = layers.reduce((acc, layer) => (layer.addr === undefined ? acc : addressWithDefaults('addr', layer.addr, acc)), defaultAddr);
   return {
-    storage: { flavor: 'local', path: nodePath.resolve(merged.storage?.path ?? input.defaults?.storagePath ?? defaultDataDir(env)) },
+    storage: {
+      flavor: flavor === 's3' ? 's3' : 'local',
+      path: nodePath.resolve(merged.storage?.path ?? input.defaults?.storagePath ?? defaultDataDir(env)),
+      ...(flavor === 's3' ? { s3: s3Config(merged.storage ?? {}) } : {}),
+    },
     addr,
     workers: integer('workers', merged.workers ?? input.defaults?.workers ?? 1, 1, 64),
     v1: { enabled: boolean('v1.enabled', merged.v1?.enabled ?? true) },

@@ -1,5 +1,5 @@
 import { collectGarbage } from '../storage/gc.js';
-import { openStore } from './serve.js';
+import { checkStorage, openStore } from './serve.js';
 import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from './storage-flags.js';
 
 const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${n} B`);
@@ -19,6 +19,7 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
     },
   });
   const dryRun = values['dry-run'] === true;
+  await checkStorage(config);
   const report = await collectGarbage(openStore(config), { dryRun, ...config.gc });
   const verb = dryRun ? 'would remove' : 'removed';
   for (const blob of report.blobsRemoved) out(`${verb} blob ${blob.digest} (${formatBytes(blob.size)})`);

@@ -1,8 +1,12 @@
 import cluster from 'node:cluster';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../app.js';
-import type { BerthConfig, ListenAddress } from '../config.js';
+import { createV1Router } from '../http/v1/router.js';
+import { ConfigError, type BerthConfig, type ListenAddress } from '../config.js';
+import { isBerthError } from '../errors/domain.js';
+import type { StorageDriver } from '../storage/driver.js';
 import { LocalDriver } from '../storage/drivers/local.js';
+import { S3Driver } from '../storage/drivers/s3.js';
 import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from './listen.js';
 import { proxySecret, startConfiguredProxy } from './proxy.js';
@@ -17,13 +21,39 @@ export interface RunningRegistry {
 }
 
 export function openStore(config: BerthConfig): Store {
-  return createStore(new LocalDriver(config.storage.path));
+  return createStore(openDriver(config));
+}
+
+function openDriver(config: BerthConfig): StorageDriver {
+  return config.storage.s3 ? new S3Driver(config.storage.s3) : new LocalDriver(config.storage.path);
+}
+
+/** Stops startup with the store's own reason when the bucket is missing or the credentials cannot reach it. */
+export async function checkStorage(config: BerthConfig): Promise<void> {
+  if (!config.storage.s3) return;
+  const driver = new S3Driver(config.storage.s3);
+  try {
+    await driver.check();
+  } catch (err) {
+    throw isBerthError(err) ? new ConfigError('storage', err.message) : err;
+  } finally {
+    driver.close();
+  }
+}
+
+/** Where the store is, for log lines (never with credentials). */
+export function describeStorage(config: BerthConfig): string {
+  const s3 = config.storage.s3;
+  return s3 ? `s3://${s3.bucket}/${s3.prefix} at ${s3.endpoint ?? `AWS ${s3.region}`}` : config.storage.path;
 }
 
 /** Starts the registry listener in this process. */
 export async function startRegistry(config: BerthConfig, log: (line: string) => void): Promise<RunningRegistry> {
   const store = openStore(config);
-  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined });
+  const v1 = config.v1.enabled
+    ? createV1Router({ store, onServerError: (err, req) => log(`error: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) })
+    : undefined;
+  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined, ...(v1 ? { v1 } : {}) });
   const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);
   return {
@@ -45,13 +75,14 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
  * any request, including the next chunk of another worker's upload.
  */
 export async function serve(config: BerthConfig, log: (line: string) => void): Promise<void> {
+  if (cluster.isPrimary) await checkStorage(config);
   if (config.workers > 1 && cluster.isPrimary) {
     const secret = config.proxy ? proxySecret() : undefined;
     for (let i = 0; i < config.workers; i++) cluster.fork(secret ? { BERTH_INTERNAL_PROXY_SECRET: secret } : {});
     let listening = 0;
     cluster.on('listening', (_worker, address) => {
       if (++listening === config.workers) {
-        log(`berth: registry listening on http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })} (${config.workers} workers, storage ${config.storage.path})`);
+        log(`berth: registry listening on http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })} (${config.workers} workers, storage ${describeStorage(config)})`);
         startConfiguredProxy(config, { host: config.addr.host, port: address.port }, proxySecret(), log).catch((err: unknown) => {
           log(`berth: cannot start the proxy: ${(err as Error).message}`);
           process.exit(1);
@@ -75,7 +106,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
   }
 
   const registry = await startRegistry(config, log);
-  if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${config.storage.path})`);
+  if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
   const proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
   const stop = (): void => {
     if (cluster.isPrimary) log('berth: stopping; waiting for requests in flight');

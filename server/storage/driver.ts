@@ -47,4 +47,9 @@ export interface StorageDriver {
   move(from: string, to: string): Promise<void>;
   /** Deletes a file or a directory tree; no error when it does not exist. */
   delete(path: string): Promise<void>;
+  /**
+   * Optional: a time-limited URL a client may GET the file from directly (an object store's presigned URL).
+   * Undefined when the driver is configured not to redirect; the caller then streams the bytes itself.
+   */
+  redirectUrl?(path: string): Promise<string | undefined>;
 }

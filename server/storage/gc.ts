@@ -8,8 +8,6 @@ export interface GcOptions {
   readonly blobGraceSeconds: number;
   /** Upload sessions started longer ago than this are abandoned and removed. */
   readonly uploadMaxAgeSeconds: number;
-  /** Extra roots kept alive by other parts (e.g. the v1 image records). */
-  readonly extraRoots?: () => AsyncIterable<Digest>;
   readonly now?: Date;
 }
 
@@ -21,7 +19,8 @@ export interface GcReport {
 }
 
 /**
- * Mark and sweep. Roots are every manifest revision of every repository (tagged or not) plus `extraRoots`;
+ * Mark and sweep. Roots are every manifest revision of every repository (tagged or not) plus the blobs the v1
+ * image records use;
  * marked are those manifests and the blobs they reference. The rule that keeps concurrent pushes safe:
  *   1. a blob younger than the grace period is never removed, and
  *   2. right before sweeping, manifests written since the mark began are read again and marked,
@@ -47,7 +46,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     for (const name of await store.repositories.listRepositories()) {
       for (const digest of await store.repositories.listRevisions(name)) await markManifest(digest);
     }
-    if (options.extraRoots) for await (const digest of options.extraRoots()) marked.add(digest.value);
+    for await (const digest of store.v1.referencedBlobs()) marked.add(digest.value);
   };
 
   await markAll();

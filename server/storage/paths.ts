@@ -14,8 +14,20 @@ import type { Digest } from '../oci/digest.js';
  *       _referrers/<subject-alg>/<subject-hex>/<alg>-<hex>   a manifest in this repo whose subject is that digest
  *       _uploads/<id>/data                                   bytes of an upload in progress
  *       _uploads/<id>/info                                   JSON: started-at, hash algorithm
- *     v1/images/<id>/…                                       legacy v1 image records
- *     v1/repositories/<name>/…                               legacy v1 index data
+ *     v1/images/<id>/…                                       legacy v1 image records (ids are validated 16/64 hex)
+ *       json                                                 the image JSON exactly as pushed
+ *       layer                                                JSON link to the layer's blob: digest, size, media type, diff id
+ *       ancestry                                             JSON list of ids, the image first
+ *       checksum                                             JSON list of payload checksums (`sha256:…`)
+ *       _inprogress                                          present while a push is unfinished
+ *       _v2                                                  JSON: config and manifest digests of the v2 view built for it
+ *     v1/repositories/<name>/…                               legacy v1 index data (<name> is the v2 name)
+ *       _index_images                                        JSON list of {id, checksum?, Tag?} from the index emulation
+ *       _json                                                metadata of the last `latest` tag push
+ *       _private                                             the `access: private` flag
+ *       _tags/<tag>/image                                    the image id a v1 tag points to
+ *       _tags/<tag>/json                                     the tag's metadata
+ *     v1/by-config/<alg>/<hex>                               the v1 image id of a v2 image (by config digest)
  *     _ingest/<id>                                           a blob being streamed in (import, v1 layer), before its digest is known
  *     _tmp/                                                  temp files of atomic writes
  */
@@ -50,6 +62,15 @@ export const paths = {
   ingestData: (id: string): string => `_ingest/${id}`,
   ingestRoot: (): string => '_ingest',
   v1Root: (): string => 'v1',
+  v1ImagesRoot: (): string => 'v1/images',
+  v1ImageEntry: (id: string, entry: 'json' | 'layer' | 'ancestry' | 'checksum' | '_inprogress' | '_v2'): string => `v1/images/${id}/${entry}`,
+  v1RepositoriesRoot: (): string => 'v1/repositories',
+  v1Repository: (name: string): string => `v1/repositories/${name}`,
+  v1RepositoryEntry: (name: string, entry: '_index_images' | '_json' | '_private'): string => `v1/repositories/${name}/${entry}`,
+  v1TagsDir: (name: string): string => `v1/repositories/${name}/_tags`,
+  v1TagDir: (name: string, tag: string): string => `v1/repositories/${name}/_tags/${tag}`,
+  v1TagEntry: (name: string, tag: string, entry: 'image' | 'json'): string => `v1/repositories/${name}/_tags/${tag}/${entry}`,
+  v1ImageByConfig: (config: Digest): string => `v1/by-config/${config.algorithm}/${config.hex}`,
   tmpDir: (): string => '_tmp',
 } as const;
 

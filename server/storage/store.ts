@@ -3,6 +3,7 @@ import { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { RepositoryStore, type RegistryEvents } from './repo-store.js';
 import { UploadStore } from './upload-store.js';
+import { V1Store } from './v1-store.js';
 
 /** A typed emitter of the registry's in-process events (`pushed`, `deleted`), e.g. for the UI. */
 export class RegistryEventEmitter extends EventEmitter {
@@ -23,6 +24,8 @@ export interface Store {
   readonly blobs: BlobStore;
   readonly uploads: UploadStore;
   readonly repositories: RepositoryStore;
+  /** The legacy v1 image records and index data. */
+  readonly v1: V1Store;
   readonly events: RegistryEventEmitter;
 }
 
@@ -34,6 +37,7 @@ export function createStore(driver: StorageDriver): Store {
     blobs,
     uploads: new UploadStore(driver, blobs),
     repositories: new RepositoryStore(driver, blobs, (event, payload) => events.emit(event, payload)),
+    v1: new V1Store(driver, blobs),
     events,
   };
 }

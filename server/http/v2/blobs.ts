@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import { BerthError, RangeNotSatisfiableError } from '../../errors/domain.js';
 import { parseDigest } from '../../oci/digest.js';
+import { paths } from '../../storage/paths.js';
 import { sendEmpty } from './respond.js';
 import type { V2Handler } from './context.js';
 
@@ -47,6 +48,13 @@ export const getBlob: V2Handler = async ({ req, res, store, name, param, headOnl
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${blob.size}`;
   if (headOnly || length === 0) {
     res.writeHead(range ? 206 : 200, headers);
+    res.end();
+    return;
+  }
+  // With redirects turned on the store serves the bytes itself; a client sends its Range again there.
+  const redirect = await store.driver.redirectUrl?.(paths.blobData(digest));
+  if (redirect) {
+    res.writeHead(307, { Location: redirect, 'Docker-Content-Digest': digest.value, 'Content-Length': '0' });
     res.end();
     return;
   }

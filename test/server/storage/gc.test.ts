@@ -142,18 +142,6 @@ describe('collectGarbage', () => {
     expect((await store.repositories.getManifest('gc/race', { tag: 'pushed-during-gc' }))?.digest.value).toBe(sha256(body));
   });
 
-  it('extraRoots keep blobs alive', async () => {
-    const kept = await blob('gc/x', 'v1 layer');
-    const report = await collectGarbage(store, {
-      ...options({ now: later(2 * HOUR) }),
-      extraRoots: async function* () {
-        yield parseDigest(kept);
-      },
-    });
-    expect(report.blobsRemoved).toEqual([]);
-    expect(await stored(kept)).toBe(true);
-  });
-
   it('berth gc --dry-run lists what it would remove and removes nothing; without it, removes', async () => {
     const orphan = await blob('gc/cli', 'cli orphan');
     const cli = nodePath.resolve(import.meta.dirname, '../../../server/cli.ts');

@@ -1,0 +1,92 @@
+import type { ServerResponse } from 'node:http';
+import { isBerthError } from '../../errors/domain.js';
+
+/**
+ * The v1 wire format: JSON bodies with the classic registry's no-cache headers, and errors as
+ * `{"error": "<message>"}`. Handlers throw `V1Error` (or a domain error); only the router writes the body.
+ */
+export const V1_VERSION = '0.9.1';
+
+export const V1_HEADERS: Readonly<Record<string, string>> = {
+  'X-Docker-Registry-Version': V1_VERSION,
+  'X-Docker-Registry-Config': 'local',
+};
+
+const NO_CACHE = { 'Cache-Control': 'no-cache', Pragma: 'no-cache', Expires: '-1' };
+
+export class V1Error extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'V1Error';
+  }
+}
+
+/** Message and status a domain error becomes on v1; the messages are the classic registry's where one exists. */
+export function toV1Error(err: unknown): V1Error {
+  if (err instanceof V1Error) return err;
+  if (isBerthError(err)) {
+    switch (err.kind) {
+      case 'name-invalid':
+        return new V1Error(400, 'Invalid repository name');
+      case 'tag-invalid':
+        return new V1Error(400, 'Invalid tag name (must match ^[\\w][\\w.-]{0,127}$)');
+      case 'manifest-invalid':
+      case 'digest-invalid':
+      case 'digest-mismatch':
+      case 'size-mismatch':
+        return new V1Error(400, err.message);
+      case 'blob-not-found':
+      case 'path-not-found':
+      case 'manifest-not-found':
+        return new V1Error(404, 'Image not found');
+      case 'repository-not-found':
+        return new V1Error(404, 'Repository not found');
+      case 'manifest-too-large':
+        return new V1Error(413, err.message);
+      case 'range-not-satisfiable':
+        return new V1Error(416, 'Requested range not satisfiable');
+      default:
+        break;
+    }
+  }
+  return new V1Error(500, 'Internal server error');
+}
+
+/** A JSON answer (Python's `json.dumps` of `value`; `true` when a handler has nothing to say). */
+export function sendV1Json(res: ServerResponse, status: number, value: unknown = true, headers: Record<string, string> = {}, headOnly = false): void {
+  sendV1Raw(res, status, Buffer.from(JSON.stringify(value)), headers, headOnly);
+}
+
+/** Stored JSON bytes passed through unchanged (image JSON, the index image list). */
+export function sendV1Raw(res: ServerResponse, status: number, body: Buffer, headers: Record<string, string> = {}, headOnly = false): void {
+  const bodiless = status === 204 || status === 304;
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    // Cacheable answers bring their own Cache-Control and Expires; everything else must not be cached.
+    ...(headers['Cache-Control'] === undefined ? NO_CACHE : {}),
+    ...headers,
+    ...(bodiless ? {} : { 'Content-Length': String(body.byteLength) }),
+  });
+  res.end(bodiless || headOnly ? undefined : body);
+}
+
+export function sendV1Error(res: ServerResponse, err: V1Error, headOnly = false): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendV1Json(res, err.status, { error: err.message }, err.headers, headOnly);
+}
+
+/** Headers of immutable content (a complete image never changes): cache it for a year. */
+export function cacheHeaders(now = new Date()): Record<string, string> {
+  return {
+    'Cache-Control': 'public, max-age=31536000',
+    Expires: new Date(now.getTime() + 365 * 86400_000).toUTCString(),
+    'Last-Modified': new Date(0).toUTCString(),
+  };
+}
