@@ -1,0 +1,123 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { isAuthFailure } from './api/errors.js';
+import type { BerthClient, ImportOptions, ServiceStatus, Settings } from './api/types.js';
+import { ErrorCard } from './components/ErrorCard.js';
+import { ImportPanel, ImportPicker } from './components/ImportPanel.js';
+import { StatusBar } from './components/StatusBar.js';
+import { Toasts, type Toast } from './components/Toasts.js';
+import { AppContext, type AppContextValue } from './hooks/app-context.js';
+import { useFileDrop } from './hooks/use-file-drop.js';
+import { hrefs, useHashRoute } from './hooks/use-hash-route.js';
+import { useHotkeys } from './hooks/use-hotkeys.js';
+import { useImports } from './hooks/use-imports.js';
+import { defaultRepositoryView, defaultTagView, type ListView } from './pages/list-view.js';
+import { ManifestPage } from './pages/ManifestPage.js';
+import { RepositoriesPage } from './pages/RepositoriesPage.js';
+import { RepositoryPage } from './pages/RepositoryPage.js';
+import { StoragePage } from './pages/StoragePage.js';
+
+/** The whole console. `client` is injected: IPC or HTTP in the app, a fake in component tests. */
+export function App({ client, win = window }: { client: BerthClient; win?: Window }) {
+  const route = useHashRoute(win);
+  const [status, setStatus] = useState<ServiceStatus | null>(null);
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [dataVersion, setDataVersion] = useState(0);
+  const [authError, setAuthError] = useState<unknown>(null);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const [repoView, setRepoView] = useState<ListView>(defaultRepositoryView);
+  const [tagViews, setTagViews] = useState<Record<string, ListView>>({});
+  const [importOptions, setImportOptions] = useState<ImportOptions>({});
+  const toastId = useRef(0);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  // A burst of pushes (or a big import) becomes one refetch, not one per event.
+  const refreshSoon = useCallback(() => {
+    if (refreshTimer.current) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = null;
+      setDataVersion((v) => v + 1);
+    }, 100);
+  }, []);
+  useEffect(() => () => {
+    if (refreshTimer.current) clearTimeout(refreshTimer.current);
+  }, []);
+
+  const reportError = useCallback((error: unknown) => {
+    if (isAuthFailure(error)) setAuthError(error);
+  }, []);
+  const notify = useCallback((message: string, kind: 'info' | 'error' = 'info') => {
+    const id = ++toastId.current;
+    setToasts((list) => [...list.slice(-2), { id, message, kind }]);
+    setTimeout(() => setToasts((list) => list.filter((t) => t.id !== id)), kind === 'error' ? 10_000 : 5_000);
+  }, []);
+  const navigate = useCallback((hash: string) => {
+    win.location.hash = hash;
+  }, [win]);
+
+  const imports = useImports(client, refreshSoon);
+  const onFiles = useCallback((files: File[]) => imports.start(files, importOptions), [imports, importOptions]);
+  const dragging = useFileDrop(win, onFiles);
+  useHotkeys(win);
+
+  useEffect(() => {
+    client.getStatus().then(setStatus, reportError);
+    client.getSettings().then(setSettings, reportError);
+  }, [client, reportError]);
+
+  const onImportEvent = imports.onEvent;
+  useEffect(() => client.onEvent((event) => {
+    if (event.type === 'status') {
+      setStatus(event.status);
+      // Also sent after the event stream reconnects, when pushes may have been missed: refetch.
+      refreshSoon();
+    } else if (event.type === 'import') onImportEvent(event);
+    else refreshSoon();
+  }), [client, onImportEvent, refreshSoon]);
+
+  const context = useMemo<AppContextValue>(
+    () => ({ client, status, settings, dataVersion, reportError, notify, navigate }),
+    [client, status, settings, dataVersion, reportError, notify, navigate],
+  );
+
+  if (authError) {
+    return (
+      <main className="error-page" aria-labelledby="error-page-heading">
+        <h1 id="error-page-heading">Berth</h1>
+        <ErrorCard error={authError} />
+      </main>
+    );
+  }
+
+  let page;
+  if (route.page === 'storage') page = <StoragePage />;
+  else if (route.page === 'manifest') page = <ManifestPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
+  else if (route.page === 'repository') {
+    const view = tagViews[route.repository] ?? defaultTagView;
+    page = <RepositoryPage key={route.repository} repository={route.repository} view={view} onView={(v) => setTagViews((all) => ({ ...all, [route.repository]: v }))} />;
+  } else page = <RepositoriesPage view={repoView} onView={setRepoView} onFiles={onFiles} />;
+
+  const imagesActive = route.page !== 'storage';
+  return (
+    <AppContext.Provider value={context}>
+      <div className="app">
+        <header className="top-bar">
+          <a className="brand" href={hrefs.repositories()}>Berth</a>
+          <nav aria-label="Main">
+            <a href={hrefs.repositories()} aria-current={imagesActive ? 'page' : undefined}>Images</a>
+            <a href={hrefs.storage()} aria-current={!imagesActive ? 'page' : undefined}>Storage</a>
+          </nav>
+          <ImportPicker onFiles={onFiles} primary />
+        </header>
+        <main className="content">
+          {page}
+          {imports.entries.length ? (
+            <ImportPanel entries={imports.entries} options={importOptions} onOptions={setImportOptions} onCancel={imports.cancel} onClearFinished={imports.clearFinished} />
+          ) : null}
+        </main>
+        <StatusBar />
+        {dragging ? <div className="drop-overlay" aria-hidden="true"><p>Drop to import</p></div> : null}
+        <Toasts toasts={toasts} onDismiss={(id) => setToasts((list) => list.filter((t) => t.id !== id))} />
+      </div>
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,38 @@
+// Electron: the preload exposes `window.berth`. Its methods should answer with `{ error, result }` envelopes:
+// contextBridge copies a thrown Error's message only, so a code and hint survive IPC only as data. A preload
+// that unwraps itself still works here, its errors just arrive without a code.
+import { ApiError } from './errors.js';
+import type { BerthClient, BerthEvent, BridgeError, ImportJob, ImportOptions } from './types.js';
+import type { BerthWindowApi } from '../../../electron/shared/bridge.js';
+
+function isEnvelope(value: unknown): value is { error: BridgeError | null; result: unknown } {
+  if (value === null || typeof value !== 'object' || !('error' in value)) return false;
+  return Object.keys(value).every((k) => k === 'error' || k === 'result');
+}
+
+/** Errors cross IPC as data (Electron flattens thrown errors to a message): unwrap them here, once. */
+async function unwrap<T>(pending: Promise<unknown>): Promise<T> {
+  let value: unknown;
+  try {
+    value = await pending;
+  } catch (error) {
+    throw new ApiError({ code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) });
+  }
+  if (!isEnvelope(value)) return value as T;
+  if (value.error) throw new ApiError(value.error);
+  return value.result as T;
+}
+
+export function createIpcClient(bridge: BerthWindowApi): BerthClient {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(bridge)) {
+    if (typeof fn !== 'function' || name === 'onEvent' || name === 'importFile') continue;
+    wrapped[name] = (input?: unknown) => unwrap((fn as (i?: unknown) => Promise<unknown>)(input));
+  }
+  return {
+    ...(wrapped as unknown as BerthWindowApi),
+    transport: 'ipc',
+    onEvent: (listener: (event: BerthEvent) => void) => bridge.onEvent(listener),
+    importFile: (file: File, opts?: ImportOptions) => unwrap<ImportJob>(bridge.importFile(file, opts)),
+  };
+}

@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+
+export type Route =
+  | { page: 'repositories' }
+  | { page: 'repository'; repository: string }
+  | { page: 'manifest'; repository: string; reference: string }
+  | { page: 'storage' };
+
+/** Hash routes keep the console a single static page (no server routes) and work from file URLs too. */
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
+  if (parts[0] === 'storage') return { page: 'storage' };
+  if (parts[0] === 'repo' && parts[1]) {
+    if (parts[2] === 'manifest' && parts[3]) return { page: 'manifest', repository: parts[1], reference: parts[3] };
+    return { page: 'repository', repository: parts[1] };
+  }
+  return { page: 'repositories' };
+}
+
+export const hrefs = {
+  repositories: (): string => '#/',
+  repository: (name: string): string => `#/repo/${encodeURIComponent(name)}`,
+  manifest: (name: string, reference: string): string => `#/repo/${encodeURIComponent(name)}/manifest/${encodeURIComponent(reference)}`,
+  storage: (): string => '#/storage',
+};
+
+export function useHashRoute(win: Window): Route {
+  const [route, setRoute] = useState(() => parseRoute(win.location.hash));
+  useEffect(() => {
+    const onChange = (): void => setRoute(parseRoute(win.location.hash));
+    win.addEventListener('hashchange', onChange);
+    return () => win.removeEventListener('hashchange', onChange);
+  }, [win]);
+  return route;
+}

@@ -1,0 +1,24 @@
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { useApp } from '../hooks/app-context.js';
+
+export function DeleteRepositoryDialog({ repository, tagCount, onClose, onDeleted }: { repository: string; tagCount?: number; onClose(): void; onDeleted?(): void }) {
+  const { client, notify } = useApp();
+  return (
+    <ConfirmDialog
+      title={`Delete repository ${repository}?`}
+      word={repository}
+      actionLabel="Delete repository"
+      onClose={onClose}
+      onConfirm={async () => {
+        await client.deleteRepository({ repository });
+        notify(`Deleted ${repository}. Disk space comes back after a garbage collection (Storage → Reclaim space).`);
+        onDeleted?.();
+      }}
+    >
+      <p>
+        This removes every tag and manifest of <strong>{repository}</strong>
+        {tagCount !== undefined ? ` (${tagCount} ${tagCount === 1 ? 'tag' : 'tags'})` : ''} and the repository itself. It cannot be undone.
+      </p>
+    </ConfirmDialog>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'react';
+import type { RepositorySummary } from '../api/types.js';
+import { ErrorCard } from '../components/ErrorCard.js';
+import { ListControls } from '../components/ListControls.js';
+import { Pager } from '../components/Pager.js';
+import { DeleteRepositoryDialog } from './DeleteRepositoryDialog.js';
+import { EmptyRegistry } from './EmptyRegistry.js';
+import { formatBytes, formatDate } from '../format.js';
+import { useApp } from '../hooks/app-context.js';
+import { hrefs } from '../hooks/use-hash-route.js';
+import { useQuery } from '../hooks/use-query.js';
+import { PAGE_SIZE, type ListView } from './list-view.js';
+
+export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; onView(v: ListView): void; onFiles(files: File[]): void }) {
+  const { client } = useApp();
+  const [deleting, setDeleting] = useState<RepositorySummary | null>(null);
+  const list = useQuery(
+    () => client.listRepositories({ query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
+    [client, view.query, view.sort, view.direction, view.offset],
+  );
+
+  const data = list.data;
+  // Deletes elsewhere can leave this page past the end of the list: step back to a page that has rows.
+  // The target comes from the total, not the current offset, so a repeated run asks for the same page.
+  const lastPage = data ? Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
+  const pastEnd = data !== undefined && view.offset > 0 && view.offset >= data.total;
+  useEffect(() => {
+    if (pastEnd && view.offset !== lastPage) onView({ ...view, offset: lastPage });
+  }, [pastEnd, lastPage, view, onView]);
+  if (!data && list.error) return <ErrorCard error={list.error} action="list repositories" onRetry={list.reload} />;
+  if (!data) return <p className="muted" role="status">Loading repositories…</p>;
+  if (data.total === 0 && !view.query) return <EmptyRegistry onFiles={onFiles} />;
+
+  return (
+    <section aria-labelledby="repos-heading">
+      <div className="page-head">
+        <h1 id="repos-heading">Images</h1>
+        <span className="muted" aria-live="polite">{data.total} {data.total === 1 ? 'repository' : 'repositories'}</span>
+      </div>
+      <ListControls
+        what="repositories"
+        query={view.query}
+        sort={view.sort}
+        direction={view.direction}
+        onQuery={(query) => onView({ ...view, query, offset: 0 })}
+        onSort={(sort, direction) => onView({ ...view, sort, direction, offset: 0 })}
+      />
+      {list.error ? <ErrorCard error={list.error} action="list repositories" onRetry={list.reload} /> : null}
+      {data.total === 0 ? (
+        <div className="empty">
+          <p>No repositories match “{view.query}”.</p>
+          <button type="button" onClick={() => onView({ ...view, query: '', offset: 0 })}>Clear search</button>
+        </div>
+      ) : (
+        <table className="list" aria-label="Repositories" aria-busy={list.loading}>
+          <thead>
+            <tr><th scope="col">Repository</th><th scope="col">Tags</th><th scope="col">Size</th><th scope="col">Last pushed</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {data.items.map((r) => (
+              <tr key={r.name}>
+                <td><a href={hrefs.repository(r.name)}>{r.name}</a></td>
+                <td>{r.tagCount}</td>
+                <td>{formatBytes(r.sizeBytes)}</td>
+                <td>{formatDate(r.lastPushed)}</td>
+                <td><button type="button" className="danger-link" aria-label={`Delete repository ${r.name}`} onClick={() => setDeleting(r)}>Delete</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager label="Repositories" offset={view.offset} limit={PAGE_SIZE} total={data.total} onChange={(offset) => onView({ ...view, offset })} />
+      {deleting ? <DeleteRepositoryDialog repository={deleting.name} tagCount={deleting.tagCount} onClose={() => setDeleting(null)} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,114 @@
+import { Fragment, useEffect, useState } from 'react';
+import type { TagSummary } from '../api/types.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorCard } from '../components/ErrorCard.js';
+import { ListControls } from '../components/ListControls.js';
+import { Pager } from '../components/Pager.js';
+import { PullCommands } from '../components/PullCommands.js';
+import { formatBytes, formatDate, shortDigest } from '../format.js';
+import { useApp } from '../hooks/app-context.js';
+import { hrefs } from '../hooks/use-hash-route.js';
+import { useQuery } from '../hooks/use-query.js';
+import { DeleteRepositoryDialog } from './DeleteRepositoryDialog.js';
+import { PAGE_SIZE, type ListView } from './list-view.js';
+
+export function RepositoryPage({ repository, view, onView }: { repository: string; view: ListView; onView(v: ListView): void }) {
+  const { client, notify, navigate } = useApp();
+  const [open, setOpen] = useState<string | null>(null);
+  const [deletingTag, setDeletingTag] = useState<TagSummary | null>(null);
+  const [deletingRepo, setDeletingRepo] = useState(false);
+  const tags = useQuery(
+    () => client.listTags({ repository, query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
+    [client, repository, view.query, view.sort, view.direction, view.offset],
+  );
+  const data = tags.data;
+  // Deletes elsewhere can leave this page past the end of the list: step back to a page that has rows.
+  // The target comes from the total, not the current offset, so a repeated run asks for the same page.
+  const lastPage = data ? Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
+  const pastEnd = data !== undefined && view.offset > 0 && view.offset >= data.total;
+  useEffect(() => {
+    if (pastEnd && view.offset !== lastPage) onView({ ...view, offset: lastPage });
+  }, [pastEnd, lastPage, view, onView]);
+
+  return (
+    <section aria-labelledby="repo-heading">
+      <nav className="crumbs" aria-label="Breadcrumb"><a href={hrefs.repositories()}>Images</a> / </nav>
+      <div className="page-head">
+        <h1 id="repo-heading">{repository}</h1>
+        {data ? <span className="muted" aria-live="polite">{data.total} {data.total === 1 ? 'tag' : 'tags'}</span> : null}
+      </div>
+      <ListControls
+        what="tags"
+        query={view.query}
+        sort={view.sort}
+        direction={view.direction}
+        onQuery={(query) => onView({ ...view, query, offset: 0 })}
+        onSort={(sort, direction) => onView({ ...view, sort, direction, offset: 0 })}
+      />
+      {tags.error ? <ErrorCard error={tags.error} action="list tags" onRetry={tags.reload} /> : null}
+      {!data && !tags.error ? <p className="muted" role="status">Loading tags…</p> : null}
+      {data && data.total === 0 ? (
+        <div className="empty">
+          {view.query ? (
+            <>
+              <p>No tags match “{view.query}”.</p>
+              <button type="button" onClick={() => onView({ ...view, query: '', offset: 0 })}>Clear search</button>
+            </>
+          ) : (
+            <p>No tags. Untagged manifests stay until a garbage collection removes them.</p>
+          )}
+        </div>
+      ) : null}
+      {data && data.total > 0 ? (
+        <table className="list" aria-label={`Tags of ${repository}`} aria-busy={tags.loading}>
+          <thead>
+            <tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Platforms</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
+          </thead>
+          <tbody>
+            {data.items.map((t) => (
+              <Fragment key={t.tag}>
+                <tr>
+                  <td><a href={hrefs.manifest(repository, t.tag)}>{t.tag}</a></td>
+                  <td><code title={t.digest}>{shortDigest(t.digest)}</code></td>
+                  <td>{formatBytes(t.sizeBytes)}</td>
+                  <td>{formatDate(t.created)}</td>
+                  <td>{t.platforms.length ? t.platforms.join(', ') : '—'}</td>
+                  <td className="actions">
+                    <button type="button" aria-expanded={open === t.tag} aria-label={`Pull commands for ${t.tag}`} onClick={() => setOpen(open === t.tag ? null : t.tag)}>Pull</button>
+                    <button type="button" className="danger-link" aria-label={`Delete tag ${t.tag}`} onClick={() => setDeletingTag(t)}>Delete</button>
+                  </td>
+                </tr>
+                {open === t.tag ? (
+                  <tr className="expanded"><td colSpan={6}><PullCommands repository={repository} reference={t.tag} digest={t.digest} /></td></tr>
+                ) : null}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {data ? <Pager label="Tags" offset={view.offset} limit={PAGE_SIZE} total={data.total} onChange={(offset) => onView({ ...view, offset })} /> : null}
+
+      <section className="danger-zone card" aria-labelledby="danger-heading">
+        <h2 id="danger-heading">Danger zone</h2>
+        <p>Deleting the repository removes all of its tags and manifests.</p>
+        <button type="button" className="danger" onClick={() => setDeletingRepo(true)}>Delete repository…</button>
+      </section>
+
+      {deletingTag ? (
+        <ConfirmDialog
+          title={`Delete tag ${repository}:${deletingTag.tag}?`}
+          word={deletingTag.tag}
+          actionLabel="Delete tag"
+          onClose={() => setDeletingTag(null)}
+          onConfirm={async () => {
+            await client.deleteTag({ repository, tag: deletingTag.tag });
+            notify(`Deleted ${repository}:${deletingTag.tag}. Disk space comes back after a garbage collection.`);
+          }}
+        >
+          <p>Only the tag goes; the manifest <code>{shortDigest(deletingTag.digest)}</code> stays while other tags or images use it.</p>
+        </ConfirmDialog>
+      ) : null}
+      {deletingRepo ? <DeleteRepositoryDialog repository={repository} tagCount={data?.total} onClose={() => setDeletingRepo(false)} onDeleted={() => navigate(hrefs.repositories())} /> : null}
+    </section>
+  );
+}

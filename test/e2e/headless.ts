@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { runOk } from '../support/run.js';
+
+const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Chromium is installed by CI (`apt-get install -y chromium`): missing, the test fails instead of skipping. */
+export function requireChromium(): string {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it with apt-get install -y chromium`);
+  return CHROMIUM;
+}
+
+/** Builds the renderer once into `outDir` with the project's own Vite config. */
+export async function buildRenderer(outDir: string): Promise<void> {
+  await runOk(process.execPath, [nodePath.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', 'renderer', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: REPO_ROOT });
+}
+
+export interface Headless {
+  /** `http://127.0.0.1:PORT/?token=…`, as printed. */
+  readonly consoleUrl: string;
+  readonly consoleBase: string;
+  /** `127.0.0.1:PORT` of the registry, for image references. */
+  readonly registry: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts the headless app (registry + console) on free loopback ports and parses both addresses it prints. */
+export function startHeadless(root: string, rendererDir: string): Promise<Headless> {
+  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0'];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BERTH_RENDERER_DIR: rendererDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the headless server did not start within 60 s:\n${output}`));
+    }, 60_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const registry = /registry listening on http:\/\/(\S+?)[\s/]/.exec(output);
+      const console = /berth console: (http:\/\/\S+\/\?token=\S+)/.exec(output);
+      if (registry && console) {
+        clearTimeout(timer);
+        const consoleUrl = console[1] as string;
+        resolve({ consoleUrl, consoleBase: new URL(consoleUrl).origin, registry: registry[1] as string, output: () => output, stop });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the headless server exited with ${code} before listening:\n${output}`));
+    });
+  });
+}

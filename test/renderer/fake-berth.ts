@@ -1,0 +1,155 @@
+// An in-memory BerthClient for component tests: the app gets it injected, no module is mocked. It searches,
+// sorts and pages like the real service so the UI's server-side list handling is exercised.
+import type {
+  BerthClient, BerthEvent, GcResult, ImportJob, ImportOptions, ListQuery, ManifestDetail, RepositorySummary,
+  ServiceStatus, Settings, StorageSummary, TagSummary,
+} from '../../renderer/src/api/types.js';
+import { ApiError } from '../../renderer/src/api/errors.js';
+
+export interface PendingImport { file: File; opts: ImportOptions | undefined; resolve(job: ImportJob): void; reject(error: unknown): void }
+
+const MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+export class FakeBerth implements BerthClient {
+  readonly transport = 'test' as const;
+  readonly tags: TagSummary[] = [];
+  readonly calls: { method: string; input: unknown }[] = [];
+  readonly pendingImports: PendingImport[] = [];
+  readonly cancelled: string[] = [];
+  /** The next call of a method fails with this error. */
+  readonly failures = new Map<string, unknown>();
+  status: ServiceStatus = {
+    registry: { state: 'running', address: '127.0.0.1:5000' },
+    proxy: { state: 'running', address: '0.0.0.0:5443' },
+    hostname: 'registry.local',
+    v1Enabled: true,
+    storagePath: '/var/lib/berth',
+    version: '0.1.0',
+  };
+  settings: Settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, hostname: 'registry.local', storagePath: '/var/lib/berth', v1Enabled: true, startAtLogin: false };
+  storage: StorageSummary = { bytesUsed: 5_000_000, reclaimableBytes: 1_500_000, blobCount: 12, repositoryCount: 2, tagCount: 3 };
+  gc: GcResult = { dryRun: true, blobsRemoved: [{ digest: `sha256:${'d'.repeat(64)}`, size: 1_500_000 }], bytesFreed: 1_500_000, uploadsRemoved: 0 };
+  private readonly listeners = new Set<(e: BerthEvent) => void>();
+
+  addTag(repository: string, tag: string, extra: Partial<TagSummary> = {}): TagSummary {
+    const t: TagSummary = {
+      repository, tag, digest: `sha256:${(repository + tag).split('').map((c) => c.charCodeAt(0).toString(16)).join('').padEnd(64, '0').slice(0, 64)}`,
+      mediaType: MANIFEST, sizeBytes: 1000, created: '2026-01-01T00:00:00Z', platforms: ['linux/amd64'], ...extra,
+    };
+    this.tags.push(t);
+    return t;
+  }
+
+  emit(event: BerthEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private record(method: string, input?: unknown): void {
+    this.calls.push({ method, input });
+    const failure = this.failures.get(method);
+    if (failure !== undefined) {
+      this.failures.delete(method);
+      throw failure;
+    }
+  }
+
+  private repositories(): RepositorySummary[] {
+    const byName = new Map<string, TagSummary[]>();
+    for (const t of this.tags) byName.set(t.repository, [...(byName.get(t.repository) ?? []), t]);
+    return [...byName].map(([name, tags]) => {
+      const sizes = new Map(tags.map((t) => [t.digest, t.sizeBytes]));
+      const last = tags.map((t) => t.created ?? '').sort().pop() || null;
+      return { name, tagCount: tags.length, sizeBytes: [...sizes.values()].reduce((a, b) => a + b, 0), lastPushed: last };
+    });
+  }
+
+  private page<T>(items: T[], q: ListQuery, key: (t: T) => { name: string; lastPushed: string; size: number }): { total: number; items: T[] } {
+    const needle = (q.query ?? '').toLowerCase();
+    const sort = q.sort ?? 'name';
+    const filtered = items.filter((i) => key(i).name.toLowerCase().includes(needle));
+    filtered.sort((a, b) => {
+      const ka = key(a)[sort === 'lastPushed' ? 'lastPushed' : sort];
+      const kb = key(b)[sort === 'lastPushed' ? 'lastPushed' : sort];
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    if (q.direction === 'desc') filtered.reverse();
+    const offset = q.offset ?? 0;
+    return { total: filtered.length, items: filtered.slice(offset, offset + (q.limit ?? 100)) };
+  }
+
+  async listRepositories(input: ListQuery) {
+    this.record('listRepositories', input);
+    return this.page(this.repositories(), input, (r) => ({ name: r.name, lastPushed: r.lastPushed ?? '', size: r.sizeBytes }));
+  }
+
+  async listTags(input: ListQuery & { repository: string }) {
+    this.record('listTags', input);
+    return this.page(this.tags.filter((t) => t.repository === input.repository), input, (t) => ({ name: t.tag, lastPushed: t.created ?? '', size: t.sizeBytes }));
+  }
+
+  /** Manifests answered as given (an index, an artifact with referrers…), by `repository@reference`. */
+  readonly manifests = new Map<string, ManifestDetail>();
+
+  async getManifest(input: { repository: string; reference: string }): Promise<ManifestDetail> {
+    this.record('getManifest', input);
+    const given = this.manifests.get(`${input.repository}@${input.reference}`);
+    if (given) return given;
+    const t = this.tags.find((x) => x.repository === input.repository && (x.tag === input.reference || x.digest === input.reference));
+    if (!t) throw new ApiError({ code: 'NOT_FOUND', message: `manifest unknown: ${input.repository}:${input.reference}` });
+    const shared = this.tags.filter((x) => x.repository === t.repository && x.digest === t.digest).map((x) => x.tag);
+    return {
+      repository: t.repository, reference: input.reference, digest: t.digest, mediaType: t.mediaType, sizeBytes: t.sizeBytes, tags: shared, children: [],
+      layers: [{ digest: `sha256:${'a'.repeat(64)}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 734_003 }],
+      config: {
+        architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', env: ['PATH=/usr/bin'], labels: { 'org.example.team': 'infra' },
+        entrypoint: ['/entry.sh'], cmd: ['serve'], workingDir: '/app', user: 'app',
+        history: [{ created: '2026-01-01T00:00:00Z', createdBy: 'RUN apk add curl', emptyLayer: false }],
+      },
+      referrers: [], raw: '{"schemaVersion":2}',
+    };
+  }
+
+  async deleteTag(input: { repository: string; tag: string }) {
+    this.record('deleteTag', input);
+    const i = this.tags.findIndex((t) => t.repository === input.repository && t.tag === input.tag);
+    if (i >= 0) this.tags.splice(i, 1);
+    this.emit({ type: 'deleted', repository: input.repository, tag: input.tag });
+  }
+
+  async deleteManifest(input: { repository: string; digest: string }) {
+    this.record('deleteManifest', input);
+    const removedTags = this.tags.filter((t) => t.repository === input.repository && t.digest === input.digest).map((t) => t.tag);
+    for (const tag of removedTags) this.tags.splice(this.tags.findIndex((t) => t.repository === input.repository && t.tag === tag), 1);
+    this.emit({ type: 'deleted', repository: input.repository, digest: input.digest });
+    return { removedTags };
+  }
+
+  async deleteRepository(input: { repository: string }) {
+    this.record('deleteRepository', input);
+    for (let i = this.tags.length - 1; i >= 0; i--) if (this.tags[i]?.repository === input.repository) this.tags.splice(i, 1);
+    this.emit({ type: 'deleted', repository: input.repository });
+  }
+
+  async getStorage() { this.record('getStorage'); return this.storage; }
+  async runGc(input: { dryRun: boolean }) { this.record('runGc', input); return { ...this.gc, dryRun: input.dryRun }; }
+  async getStatus() { this.record('getStatus'); return this.status; }
+  async getSettings() { this.record('getSettings'); return this.settings; }
+  async updateSettings(input: Partial<Settings>) { this.record('updateSettings', input); this.settings = { ...this.settings, ...input }; return this.settings; }
+  async importFromPath(input: { path: string }): Promise<ImportJob> { this.record('importFromPath', input); throw new Error('not used by the renderer'); }
+  async cancelImport(input: { id: string }) { this.record('cancelImport', input); this.cancelled.push(input.id); }
+  async listImports() { this.record('listImports'); return []; }
+
+  onEvent(listener: (e: BerthEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  importFile(file: File, opts?: ImportOptions): Promise<ImportJob> {
+    this.calls.push({ method: 'importFile', input: { name: file.name, size: file.size, opts } });
+    return new Promise((resolve, reject) => this.pendingImports.push({ file, opts, resolve, reject }));
+  }
+}
