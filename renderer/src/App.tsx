@@ -15,6 +15,7 @@ import { ManifestPage } from './pages/ManifestPage.js';
 import { RepositoriesPage } from './pages/RepositoriesPage.js';
 import { RepositoryPage } from './pages/RepositoryPage.js';
 import { StoragePage } from './pages/StoragePage.js';
+import { AccessPage } from './pages/AccessPage.js';
 
 /** The whole console. `client` is injected: IPC or HTTP in the app, a fake in component tests. */
 export function App({ client, win = window }: { client: BerthClient; win?: Window }) {
@@ -90,13 +91,14 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
 
   let page;
   if (route.page === 'storage') page = <StoragePage />;
+  else if (route.page === 'access') page = <AccessPage />;
   else if (route.page === 'manifest') page = <ManifestPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
   else if (route.page === 'repository') {
     const view = tagViews[route.repository] ?? defaultTagView;
     page = <RepositoryPage key={route.repository} repository={route.repository} view={view} onView={(v) => setTagViews((all) => ({ ...all, [route.repository]: v }))} />;
   } else page = <RepositoriesPage view={repoView} onView={setRepoView} onFiles={onFiles} />;
 
-  const imagesActive = route.page !== 'storage';
+  const imagesActive = route.page !== 'storage' && route.page !== 'access';
   return (
     <AppContext.Provider value={context}>
       <div className="app">
@@ -104,7 +106,8 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
           <a className="brand" href={hrefs.repositories()}>Berth</a>
           <nav aria-label="Main">
             <a href={hrefs.repositories()} aria-current={imagesActive ? 'page' : undefined}>Images</a>
-            <a href={hrefs.storage()} aria-current={!imagesActive ? 'page' : undefined}>Storage</a>
+            <a href={hrefs.storage()} aria-current={route.page === 'storage' ? 'page' : undefined}>Storage</a>
+            <a href={hrefs.access()} aria-current={route.page === 'access' ? 'page' : undefined}>Access</a>
           </nav>
           <ImportPicker onFiles={onFiles} primary />
         </header>

@@ -143,6 +143,22 @@ export class FakeBerth implements BerthClient {
   async cancelImport(input: { id: string }) { this.record('cancelImport', input); this.cancelled.push(input.id); }
   async listImports() { this.record('listImports'); return []; }
 
+  // OS integration (Access page): users kept in memory, no certificate, no trust targets, an empty hosts block.
+  readonly users = new Map<string, string>();
+  async listUsers() { this.record('listUsers'); return [...this.users.keys()].sort().map((name) => ({ name, passwordInKeychain: true })); }
+  async addUser(input: { name: string; password?: string }) { this.record('addUser', input); const password = input.password ?? 'generated-password-0001'; this.users.set(input.name, password); return { name: input.name, password }; }
+  async getUserPassword(input: { name: string }) { this.record('getUserPassword', input); return { name: input.name, password: this.users.get(input.name) ?? '' }; }
+  async rotateUserPassword(input: { name: string; password?: string }) { this.record('rotateUserPassword', input); return this.addUser(input); }
+  async removeUser(input: { name: string }) { this.record('removeUser', input); this.users.delete(input.name); }
+  async getCertificate() { this.record('getCertificate'); return null; }
+  async generateCertificate(): Promise<never> { this.record('generateCertificate'); throw new Error('not used by these tests'); }
+  async getTrust() { this.record('getTrust'); return []; }
+  async installTrust(input: { id: string }): Promise<never> { this.record('installTrust', input); throw new Error('not used by these tests'); }
+  async removeTrust(input: { id: string }): Promise<never> { this.record('removeTrust', input); throw new Error('not used by these tests'); }
+  async getHostsEntry() { this.record('getHostsEntry'); return { path: '/etc/hosts', hostname: this.settings.hostname, entries: [] }; }
+  async setHostsEntry(input: { ip?: string }): Promise<never> { this.record('setHostsEntry', input); throw new Error('not used by these tests'); }
+  async removeHostsEntry(): Promise<never> { this.record('removeHostsEntry'); throw new Error('not used by these tests'); }
+
   onEvent(listener: (e: BerthEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

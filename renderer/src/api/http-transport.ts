@@ -7,6 +7,8 @@ const TOKEN_KEY = 'berth.token';
 const METHODS = [
   'listRepositories', 'listTags', 'getManifest', 'deleteTag', 'deleteManifest', 'deleteRepository', 'getStorage',
   'runGc', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports',
+  'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
+  'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
 ] as const satisfies readonly (keyof BerthApi)[];
 
 /**

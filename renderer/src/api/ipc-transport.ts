@@ -1,8 +1,7 @@
-// Electron: the preload exposes `window.berth`. Its methods should answer with `{ error, result }` envelopes:
-// contextBridge copies a thrown Error's message only, so a code and hint survive IPC only as data. A preload
-// that unwraps itself still works here, its errors just arrive without a code.
+// Electron: the preload exposes `window.berth`, whose methods answer with `{ error, result }` envelopes:
+// contextBridge copies a thrown Error's message only, so a code and hint survive IPC only as data.
 import { ApiError } from './errors.js';
-import type { BerthClient, BerthEvent, BridgeError, ImportJob, ImportOptions } from './types.js';
+import type { BerthApi, BerthClient, BerthEvent, BridgeError, ImportJob, ImportOptions } from './types.js';
 import type { BerthWindowApi } from '../../../electron/shared/bridge.js';
 
 function isEnvelope(value: unknown): value is { error: BridgeError | null; result: unknown } {
@@ -30,7 +29,7 @@ export function createIpcClient(bridge: BerthWindowApi): BerthClient {
     wrapped[name] = (input?: unknown) => unwrap((fn as (i?: unknown) => Promise<unknown>)(input));
   }
   return {
-    ...(wrapped as unknown as BerthWindowApi),
+    ...(wrapped as unknown as BerthApi),
     transport: 'ipc',
     onEvent: (listener: (event: BerthEvent) => void) => bridge.onEvent(listener),
     importFile: (file: File, opts?: ImportOptions) => unwrap<ImportJob>(bridge.importFile(file, opts)),

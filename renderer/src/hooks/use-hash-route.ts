@@ -4,7 +4,8 @@ export type Route =
   | { page: 'repositories' }
   | { page: 'repository'; repository: string }
   | { page: 'manifest'; repository: string; reference: string }
-  | { page: 'storage' };
+  | { page: 'storage' }
+  | { page: 'access' };
 
 /** Hash routes keep the console a single static page (no server routes) and work from file URLs too. */
 export function parseRoute(hash: string): Route {
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
     }
   });
   if (parts[0] === 'storage') return { page: 'storage' };
+  if (parts[0] === 'access') return { page: 'access' };
   if (parts[0] === 'repo' && parts[1]) {
     if (parts[2] === 'manifest' && parts[3]) return { page: 'manifest', repository: parts[1], reference: parts[3] };
     return { page: 'repository', repository: parts[1] };
@@ -28,6 +30,7 @@ export const hrefs = {
   repository: (name: string): string => `#/repo/${encodeURIComponent(name)}`,
   manifest: (name: string, reference: string): string => `#/repo/${encodeURIComponent(name)}/manifest/${encodeURIComponent(reference)}`,
   storage: (): string => '#/storage',
+  access: (): string => '#/access',
 };
 
 export function useHashRoute(win: Window): Route {

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// The desktop app's services without Electron: registry (+ proxy) and the web console. `npm run serve`.
+import { existsSync, readFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { ListenError } from '../server/commands/listen.js';
+import { UsageError } from '../server/commands/storage-flags.js';
+import { ConfigError } from '../server/config.js';
+import { startConsole } from './headless/console-server.js';
+import { parseHeadlessArgs, USAGE } from './headless/flags.js';
+import { execRunner } from './os/exec.js';
+import { createBerthServices } from './services/berth-service.js';
+
+const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..');
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(nodePath.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseHeadlessArgs(process.argv.slice(2));
+  if (options.help) {
+    log(USAGE);
+    return;
+  }
+  const dataDir = options.config.storage.path;
+  // Test hook: BERTH_HOSTS_FILE points the hosts feature at a scratch file, whose fixed write script then
+  // runs without the elevation prompt (which cannot be answered headless).
+  const hostsFile = process.env.BERTH_HOSTS_FILE;
+  const os = hostsFile ? { hostsFile, elevate: execRunner } : undefined;
+  const services = await createBerthServices({ config: options.config, dataDir, version: version(), log, overrides: options.overrides, ...(os ? { os } : {}) });
+  await services.start();
+  const status = await services.api.getStatus();
+  // A daemon whose registry port is taken should fail visibly (and let systemd retry), not idle.
+  if (status.registry.state === 'error') {
+    await services.close();
+    throw new ListenError(status.registry.message);
+  }
+  const rendererDir = process.env.BERTH_RENDERER_DIR ?? nodePath.join(REPO_ROOT, 'renderer', 'dist');
+  if (!existsSync(rendererDir)) log(`berth console: ${rendererDir} is missing; serving a placeholder page (run npm run build:renderer)`);
+  const consoleServer = await startConsole(services, options.consoleAddr, rendererDir, log);
+  log(`berth console: ${consoleServer.url}`);
+
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    log('berth: stopping');
+    void Promise.all([consoleServer.close(), services.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) log(`berth: invalid configuration: ${err.message}`);
+  else if (err instanceof UsageError) log(`berth: ${err.message}\n${USAGE}`);
+  else if (err instanceof ListenError) log(`berth: cannot listen: ${err.message}`);
+  else log(`berth: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
+});

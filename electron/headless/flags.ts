@@ -1,0 +1,63 @@
+import { parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
+import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/commands/storage-flags.js';
+import type { Settings } from '../shared/bridge.js';
+
+export const USAGE = `usage: npm run serve -- [options]      (or: node --import tsx electron/headless.ts [options])
+
+  --root DIR              data folder (default $XDG_DATA_HOME/berth, else ~/.local/share/berth)
+  --config FILE           YAML configuration (same keys as berth serve)
+  --addr HOST:PORT        registry listener (default 127.0.0.1:5000)
+  --no-v1                 turn the legacy v1 API off
+  --proxy-addr HOST:PORT  TLS + basic-auth proxy listener (default 127.0.0.1:5443)
+  --tls-cert FILE --tls-key FILE --htpasswd FILE    turn the proxy on
+  --console-addr HOST:PORT  the web console (default 127.0.0.1:5080)
+`;
+
+export interface HeadlessOptions {
+  readonly config: BerthConfig;
+  readonly consoleAddr: ListenAddress;
+  /** What the command line set explicitly: it wins over settings saved from the console. */
+  readonly overrides: Partial<Settings>;
+  readonly help: boolean;
+}
+
+/** The same flags as `berth serve` (storage, addr, v1, proxy) plus the console's own address. */
+export function parseHeadlessArgs(args: string[]): HeadlessOptions {
+  const { values } = parseCommandArgs(args, {
+    ...STORAGE_OPTIONS,
+    addr: { type: 'string' },
+    'no-v1': { type: 'boolean' },
+    'proxy-addr': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    htpasswd: { type: 'string' },
+    'console-addr': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const proxy = {
+    ...(values['proxy-addr'] !== undefined ? { addr: values['proxy-addr'] } : {}),
+    ...(values['tls-cert'] !== undefined ? { tls_cert: values['tls-cert'] } : {}),
+    ...(values['tls-key'] !== undefined ? { tls_key: values['tls-key'] } : {}),
+    ...(values.htpasswd !== undefined ? { htpasswd: values.htpasswd } : {}),
+  };
+  const extra: ConfigLayer = {
+    ...(values.addr !== undefined ? { addr: values.addr } : {}),
+    ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
+    ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
+    // The console hosts one registry process: the cluster mode of `berth serve` does not apply.
+    workers: 1,
+  };
+  const config = configFromFlags(values, extra);
+  const overrides: Partial<Settings> = {
+    ...(values.addr !== undefined ? { registryPort: config.addr.port, bindAll: config.addr.host === '0.0.0.0' || config.addr.host === '::' } : {}),
+    ...(values['no-v1'] ? { v1Enabled: false } : {}),
+    ...(values['proxy-addr'] !== undefined && config.proxy ? { proxyPort: config.proxy.addr.port } : {}),
+    ...(values.root !== undefined ? { storagePath: config.storage.path } : {}),
+  };
+  return {
+    config,
+    consoleAddr: parseAddress('console-addr', values['console-addr'] ?? '127.0.0.1:5080'),
+    overrides,
+    help: values.help === true,
+  };
+}

@@ -1,0 +1,190 @@
+import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { CatalogIndex } from '../../server/catalog/catalog-index.js';
+import { getManifestDetail } from '../../server/catalog/manifest-detail.js';
+import { storageSummary } from '../../server/catalog/storage-summary.js';
+import { openStore } from '../../server/commands/serve.js';
+import type { BerthConfig } from '../../server/config.js';
+import { parseDigest } from '../../server/oci/digest.js';
+import { assertName } from '../../server/oci/names.js';
+import { collectGarbage, type GcOptions } from '../../server/storage/gc.js';
+import type { RegistryEvents } from '../../server/storage/repo-store.js';
+import type { Store } from '../../server/storage/store.js';
+import { BRIDGE_ERRORS, type BerthApi, type BerthEvent, type ImportJob, type ServiceStatus, type Settings } from '../shared/bridge.js';
+import { ServiceError } from './bridge-errors.js';
+import { ImportJobs } from './import-jobs.js';
+import { loadImporter, type ImportArchive } from './importer.js';
+import { RegistryListeners } from './registry-listeners.js';
+import { appProxyConfig, createOsApi, type OsOptions } from './os-services.js';
+import { configForSettings, SettingsFile, settingsFromConfig } from './settings.js';
+
+export interface ServiceOptions {
+  /** The resolved configuration (defaults < YAML < env < flags): the base that saved settings refine. */
+  readonly config: BerthConfig;
+  /** Where settings.json lives. */
+  readonly dataDir: string;
+  readonly version: string;
+  readonly log: (line: string) => void;
+  /** Values that win over saved settings (flags given on the command line). */
+  readonly overrides?: Partial<Settings>;
+  readonly importer?: () => Promise<ImportArchive>;
+  readonly catalogRefreshMs?: number;
+  /** Called after settings were applied and saved (the desktop app sets its login item from it). */
+  readonly onSettingsSaved?: (settings: Settings) => void;
+  /** OS dependencies of the users/certificate/trust/hosts features (electron/os); defaults are the real ones. */
+  readonly os?: Omit<OsOptions, 'dataDir' | 'config'>;
+}
+
+export interface BerthServices {
+  readonly api: BerthApi;
+  /** Subscribes to every BerthEvent; returns the unsubscribe function. */
+  onEvent(listener: (event: BerthEvent) => void): () => void;
+  /** Starts the listeners; a taken port is reported in the status, not thrown. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** An import from a stream (the headless console's upload); resolves with the job's final state. */
+  importStream(fileName: string, stream: Readable, options: { tag?: string; compress?: boolean; size?: number; signal?: AbortSignal }): Promise<ImportJob>;
+  /** `docker login host:port` for the registry as it runs now (the tray's copy command). */
+  dockerLoginCommand(): string;
+}
+
+/** Compile-time proof that the catalog's shapes are the bridge's shapes (server/ cannot import the bridge). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _shapes: [
+  Same<Awaited<ReturnType<CatalogIndex['listRepositories']>>, Awaited<ReturnType<BerthApi['listRepositories']>>>,
+  Same<Awaited<ReturnType<typeof getManifestDetail>>, Awaited<ReturnType<BerthApi['getManifest']>>>,
+] = [true, true];
+void _shapes;
+
+/** The one implementation of BerthApi, used by the Electron IPC handlers and the headless HTTP console alike. */
+export async function createBerthServices(options: ServiceOptions): Promise<BerthServices> {
+  const { log } = options;
+  const settingsFile = new SettingsFile(options.dataDir);
+  let settings: Settings = { ...settingsFromConfig(options.config), ...(await settingsFile.readSaved()), ...options.overrides };
+  const events = new EventEmitter();
+  const emit = (event: BerthEvent): boolean => events.emit('event', event);
+  const listeners = new RegistryListeners(log);
+
+  let store: Store;
+  let catalog: CatalogIndex;
+  const forwardPushed: RegistryEvents['pushed'] = (e) => void emit({ type: 'pushed', repository: e.repository, digest: e.digest, ...(e.tag !== undefined ? { tag: e.tag } : {}) });
+  const forwardDeleted: RegistryEvents['deleted'] = (e) => void emit({ type: 'deleted', ...e });
+  const openStorage = (): void => {
+    if (store) {
+      store.events.off('pushed', forwardPushed);
+      store.events.off('deleted', forwardDeleted);
+      catalog.close();
+    }
+    store = openStore(configForSettings(options.config, settings));
+    catalog = new CatalogIndex(store, { refreshIntervalMs: options.catalogRefreshMs ?? 3000 });
+    store.events.on('pushed', forwardPushed);
+    store.events.on('deleted', forwardDeleted);
+  };
+  openStorage();
+
+  const jobs = new ImportJobs(() => store, options.importer ?? loadImporter, (job) => emit({ type: 'import', job }));
+  const gcOptions = (): Omit<GcOptions, 'dryRun'> => ({ ...options.config.gc });
+
+  const status = (): ServiceStatus => ({
+    registry: listeners.registryState,
+    proxy: listeners.proxyState,
+    hostname: settings.hostname,
+    v1Enabled: settings.v1Enabled,
+    storagePath: configForSettings(options.config, settings).storage.path,
+    version: options.version,
+  });
+  const publishStatus = (): void => void emit({ type: 'status', status: status() });
+
+  const startListeners = async (): Promise<void> => {
+    try {
+      // The app's own proxy (certificate generated from the UI) when the configuration names none.
+      const proxy = await appProxyConfig(options.dataDir, options.config);
+      await listeners.start(store, configForSettings(proxy ? { ...options.config, proxy } : options.config, settings));
+    } finally {
+      publishStatus();
+    }
+  };
+
+  const osApi = createOsApi({ ...options.os, dataDir: options.dataDir, config: options.config }, {
+    settings: () => ({ ...settings }),
+    proxyPort: () => (listeners.proxyState.state === 'running' ? Number(/:(\d+)$/.exec(listeners.proxyState.address)?.[1] ?? settings.proxyPort) : settings.proxyPort),
+    restartListeners: () => startListeners(),
+  });
+
+  const api: BerthApi = {
+    listRepositories: (q) => catalog.listRepositories(q),
+    listTags: async ({ repository, ...q }) => catalog.listTags(assertName(repository), q),
+    getManifest: ({ repository, reference }) => getManifestDetail(store, catalog, repository, reference),
+    deleteTag: async ({ repository, tag }) => store.repositories.deleteTag(assertName(repository), tag),
+    deleteManifest: async ({ repository, digest }) => ({ removedTags: await store.repositories.deleteManifest(assertName(repository), parseDigest(digest)) }),
+    deleteRepository: async ({ repository }) => store.repositories.deleteRepository(assertName(repository)),
+    getStorage: () => storageSummary(store, catalog, gcOptions()),
+    runGc: async ({ dryRun }) => {
+      const report = await collectGarbage(store, { ...gcOptions(), dryRun });
+      return { dryRun, blobsRemoved: report.blobsRemoved, bytesFreed: report.bytesFreed, uploadsRemoved: report.uploadsRemoved.length };
+    },
+    getStatus: async () => status(),
+    getSettings: async () => ({ ...settings }),
+    updateSettings: async (patch) => {
+      const previous = settings;
+      settings = { ...settings, ...patch };
+      const storageChanged = configForSettings(options.config, previous).storage.path !== configForSettings(options.config, settings).storage.path;
+      if (storageChanged) openStorage();
+      try {
+        await startListeners();
+      } catch (err) {
+        // Keep the registry reachable: go back to what worked and say why the change was refused.
+        settings = previous;
+        if (storageChanged) openStorage();
+        await startListeners().catch(() => undefined);
+        const taken = /already in use/.test((err as Error).message);
+        throw new ServiceError(taken ? BRIDGE_ERRORS.portInUse : BRIDGE_ERRORS.internal, (err as Error).message, taken ? 'Pick another port; the previous settings are still in effect.' : undefined);
+      }
+      await settingsFile.save(settings);
+      options.onSettingsSaved?.({ ...settings });
+      return { ...settings };
+    },
+    importFromPath: async ({ path, tag, compress }) =>
+      jobs.start(path.split(/[\\/]/).pop() ?? path, { path }, { ...(tag !== undefined ? { tag } : {}), ...(compress !== undefined ? { compress } : {}) }),
+    cancelImport: async ({ id }) => {
+      if (!(await jobs.cancel(id))) throw new ServiceError(BRIDGE_ERRORS.notFound, `no import job ${id}`);
+    },
+    listImports: async () => jobs.list(),
+    ...osApi,
+  };
+
+  return {
+    api,
+    onEvent: (listener) => {
+      events.on('event', listener);
+      return () => void events.off('event', listener);
+    },
+    start: async () => {
+      try {
+        await startListeners();
+      } catch (err) {
+        log(`berth: cannot start the registry: ${(err as Error).message}`);
+      }
+    },
+    close: async () => {
+      await jobs.cancelAll();
+      await listeners.stop();
+      catalog.close();
+      publishStatus();
+    },
+    importStream: async (fileName, stream, opts) => {
+      const job = jobs.start(fileName, { stream, ...(opts.size !== undefined ? { size: opts.size } : {}) }, {
+        ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
+        ...(opts.compress !== undefined ? { compress: opts.compress } : {}),
+        totalBytes: opts.size ?? null,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      return (await jobs.finished(job.id)) ?? job;
+    },
+    dockerLoginCommand: () => {
+      const proxyUp = listeners.proxyState.state === 'running';
+      const port = proxyUp ? settings.proxyPort : (listeners.registryAddress?.port ?? settings.registryPort);
+      return `docker login ${settings.hostname}:${port}`;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Store } from '../../server/storage/store.js';
+import type { ImportJob } from '../shared/bridge.js';
+import type { ImportArchive, ImportSource } from './importer.js';
+
+const KEEP_FINISHED = 50;
+
+/**
+ * Import jobs: one importer run each, with progress published as events and cancel through an
+ * AbortController. Finished jobs are kept (the last 50) so a window opened later can still show them.
+ */
+export class ImportJobs {
+  private readonly jobs = new Map<string, { job: ImportJob; abort: AbortController; done: Promise<ImportJob> }>();
+
+  constructor(
+    private readonly store: () => Store,
+    private readonly importer: () => Promise<ImportArchive>,
+    private readonly publish: (job: ImportJob) => void,
+  ) {}
+
+  list(): ImportJob[] {
+    return [...this.jobs.values()].map((j) => ({ ...j.job }));
+  }
+
+  /** Starts a job and returns it queued; `finished(id)` resolves with its final state. */
+  start(fileName: string, source: ImportSource, options: { tag?: string; compress?: boolean; totalBytes?: number | null; signal?: AbortSignal } = {}): ImportJob {
+    const job: ImportJob = { id: randomUUID(), fileName, phase: 'queued', bytesRead: 0, totalBytes: options.totalBytes ?? null };
+    const abort = new AbortController();
+    // The caller's signal (an upload whose client went away) cancels the job like the Cancel button.
+    options.signal?.addEventListener('abort', () => abort.abort(new Error('cancelled')), { once: true });
+    const update = (patch: Partial<ImportJob>): void => {
+      Object.assign(job, patch);
+      this.publish({ ...job });
+    };
+    const done = this.run(job, source, options, abort.signal, update);
+    this.jobs.set(job.id, { job, abort, done });
+    this.prune();
+    this.publish({ ...job });
+    return { ...job };
+  }
+
+  finished(id: string): Promise<ImportJob> | undefined {
+    return this.jobs.get(id)?.done;
+  }
+
+  /** Cancels a running job; a finished one is left as it is. Resolves once the job has stopped. */
+  async cancel(id: string): Promise<boolean> {
+    const entry = this.jobs.get(id);
+    if (!entry) return false;
+    entry.abort.abort(new Error('cancelled'));
+    await entry.done;
+    return true;
+  }
+
+  /** Cancels every running job (on quit). */
+  async cancelAll(): Promise<void> {
+    await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)));
+  }
+
+  private async run(
+    job: ImportJob,
+    source: ImportSource,
+    options: { tag?: string; compress?: boolean },
+    signal: AbortSignal,
+    update: (patch: Partial<ImportJob>) => void,
+  ): Promise<ImportJob> {
+    try {
+      const importArchive = await this.importer();
+      const summary = await importArchive(this.store(), source, {
+        ...(options.tag !== undefined ? { tag: options.tag } : {}),
+        ...(options.compress !== undefined ? { compress: options.compress } : {}),
+        signal,
+        onProgress: (p) => {
+          if (signal.aborted) return;
+          update({
+            phase: p.phase,
+            bytesRead: p.bytesRead,
+            ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
+            ...(p.image !== undefined ? { image: p.image } : {}),
+          });
+        },
+      });
+      update({ phase: 'done', summary: { tags: [...summary.tags], untagged: [...summary.untagged], bytesNew: summary.bytesNew, bytesExisting: summary.bytesExisting } });
+    } catch (err) {
+      if (signal.aborted) update({ phase: 'cancelled' });
+      else update({ phase: 'failed', error: err instanceof Error ? err.message : String(err) });
+    }
+    return { ...job };
+  }
+
+  private prune(): void {
+    const finished = [...this.jobs.values()].filter((j) => ['done', 'failed', 'cancelled'].includes(j.job.phase));
+    for (const j of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(j.job.id);
+  }
+}

@@ -1,0 +1,75 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer } from '../../server/app.js';
+import { formatAddress, listen } from '../../server/commands/listen.js';
+import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
+import type { BerthConfig, ListenAddress } from '../../server/config.js';
+import { createV1Router } from '../../server/http/v1/router.js';
+import type { RunningProxy } from '../../server/proxy/tls-proxy.js';
+import type { Store } from '../../server/storage/store.js';
+import type { ListenerState } from '../shared/bridge.js';
+
+/**
+ * The registry listener (and the TLS proxy in front of it when configured), in this process, over a store
+ * the caller owns, so the catalog sees every push as an event. Restartable: settings changes stop and start
+ * them again on new ports.
+ */
+export class RegistryListeners {
+  private server: Server | undefined;
+  private proxy: RunningProxy | undefined;
+  private bound: ListenAddress | undefined;
+  registryState: ListenerState = { state: 'stopped' };
+  proxyState: ListenerState = { state: 'stopped' };
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  /** Where the registry listens now (with the real port when 0 was asked for). */
+  get registryAddress(): ListenAddress | undefined {
+    return this.bound;
+  }
+
+  /** Starts both; a failure leaves the failing one in the `error` state and rethrows its clear message. */
+  async start(store: Store, config: BerthConfig): Promise<void> {
+    await this.stop();
+    const secret = config.proxy ? proxySecret() : undefined;
+    const handler = createServer({
+      store,
+      log: this.log,
+      trustedProxySecret: secret,
+      ...(config.v1.enabled ? { v1: createV1Router({ store, onServerError: (err) => this.log(`berth: v1 error: ${String(err)}`) }) } : {}),
+    });
+    const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
+    try {
+      this.bound = await listen(server, config.addr);
+    } catch (err) {
+      this.registryState = { state: 'error', message: (err as Error).message };
+      throw err;
+    }
+    this.server = server;
+    this.registryState = { state: 'running', address: formatAddress(this.bound) };
+    this.log(`berth: registry listening on http://${formatAddress(this.bound)} (storage ${config.storage.path})`);
+    if (!config.proxy || !secret) return;
+    try {
+      this.proxy = await startConfiguredProxy(config, this.bound, secret, this.log);
+      if (this.proxy) this.proxyState = { state: 'running', address: formatAddress(this.proxy.address) };
+    } catch (err) {
+      this.proxyState = { state: 'error', message: (err as Error).message };
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    const { server, proxy } = this;
+    this.server = undefined;
+    this.proxy = undefined;
+    this.bound = undefined;
+    await proxy?.close();
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    }
+    if (this.registryState.state === 'running') this.registryState = { state: 'stopped' };
+    if (this.proxyState.state === 'running') this.proxyState = { state: 'stopped' };
+  }
+}

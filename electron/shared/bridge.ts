@@ -1,0 +1,165 @@
+// electron/shared/bridge.ts — the single contract between the renderer and the main-process services.
+// Runtime: input schemas (zod) for main-side validation; the renderer imports this file TYPE-ONLY.
+// The same contract is served over Electron IPC (preload + ipc.ts) and over HTTP (headless console).
+// CHANGELOG: added (additive) BridgeError/Envelope/BRIDGE_ERRORS, EVENT_CHANNEL, METHODS, INPUT_SCHEMAS, BerthWindowApi, ImportPhase.
+import { z } from 'zod';
+
+export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
+export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; platforms: string[] }
+export interface LayerInfo { digest: string; mediaType: string; size: number }
+export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
+export interface ImageConfigSummary {
+  architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;
+  entrypoint: string[]; cmd: string[]; workingDir?: string; user?: string; history: HistoryEntry[];
+}
+export interface ReferrerInfo { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }
+export interface ManifestDetail {
+  repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];
+  /** Entries of an index / manifest list; empty for an image manifest. */
+  children: { digest: string; mediaType: string; size: number; platform: string }[];
+  layers: LayerInfo[]; config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
+}
+export interface StorageSummary { bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number }
+export interface GcResult { dryRun: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number }
+export type ListenerState = { state: 'running'; address: string } | { state: 'stopped' } | { state: 'error'; message: string };
+export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; hostname: string; v1Enabled: boolean; storagePath: string; version: string }
+export interface Settings { registryPort: number; proxyPort: number; bindAll: boolean; hostname: string; storagePath: string; v1Enabled: boolean; startAtLogin: boolean }
+export type ImportPhase = 'queued' | 'reading' | 'verifying' | 'committing' | 'done' | 'failed' | 'cancelled';
+export interface ImportJob {
+  id: string; fileName: string; phase: ImportPhase; bytesRead: number; totalBytes: number | null; image?: string; error?: string;
+  summary?: { tags: string[]; untagged: string[]; bytesNew: number; bytesExisting: number };
+}
+export type BerthEvent =
+  | { type: 'pushed'; repository: string; digest: string; tag?: string }
+  | { type: 'deleted'; repository: string; digest?: string; tag?: string }
+  | { type: 'import'; job: ImportJob }
+  | { type: 'status'; status: ServiceStatus };
+/** OS integration (electron/os): registry users with keychain passwords, certificates and trust, the hosts entry. */
+export interface RegistryUser { name: string; passwordInKeychain: boolean }
+export interface UserCredentials { name: string; password: string }
+export interface CertificateInfo {
+  subject: string; issuer: string; sans: string[]; sha256Fingerprint: string; notBefore: string; notAfter: string;
+  caFile: string; caSha256Fingerprint: string; caReused?: boolean;
+}
+export interface TrustInfo { id: string; label: string; installed: boolean; note?: string }
+export interface HostsInfo { path: string; hostname: string; entries: { ip: string; hostname: string }[]; changed?: boolean }
+export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
+
+export interface BerthApi {
+  listRepositories(input: ListQuery): Promise<{ total: number; items: RepositorySummary[] }>;
+  listTags(input: ListQuery & { repository: string }): Promise<{ total: number; items: TagSummary[] }>;
+  getManifest(input: { repository: string; reference: string }): Promise<ManifestDetail>;
+  deleteTag(input: { repository: string; tag: string }): Promise<void>;
+  deleteManifest(input: { repository: string; digest: string }): Promise<{ removedTags: string[] }>;
+  deleteRepository(input: { repository: string }): Promise<void>;
+  getStorage(): Promise<StorageSummary>;
+  runGc(input: { dryRun: boolean }): Promise<GcResult>;
+  getStatus(): Promise<ServiceStatus>;
+  getSettings(): Promise<Settings>;
+  updateSettings(input: Partial<Settings>): Promise<Settings>;
+  /** Electron: the path comes from webUtils.getPathForFile in the preload. */
+  importFromPath(input: { path: string; tag?: string; compress?: boolean }): Promise<ImportJob>;
+  cancelImport(input: { id: string }): Promise<void>;
+  listImports(): Promise<ImportJob[]>;
+  listUsers(): Promise<RegistryUser[]>;
+  /** No password: a strong one is generated. The answer carries the password once, to show or copy. */
+  addUser(input: { name: string; password?: string }): Promise<UserCredentials>;
+  getUserPassword(input: { name: string }): Promise<UserCredentials>;
+  rotateUserPassword(input: { name: string; password?: string }): Promise<UserCredentials>;
+  removeUser(input: { name: string }): Promise<void>;
+  getCertificate(): Promise<CertificateInfo | null>;
+  /** CA (kept if present) + server certificate for the configured hostname; the proxy switches to it live. */
+  generateCertificate(): Promise<CertificateInfo>;
+  getTrust(): Promise<TrustInfo[]>;
+  installTrust(input: { id: string }): Promise<TrustInfo>;
+  removeTrust(input: { id: string }): Promise<TrustInfo>;
+  getHostsEntry(): Promise<HostsInfo>;
+  /** Maps the configured hostname to `ip` (default 127.0.0.1) in Berth's block of the hosts file. */
+  setHostsEntry(input: { ip?: string }): Promise<HostsInfo>;
+  removeHostsEntry(): Promise<HostsInfo>;
+}
+export type BerthMethod = keyof BerthApi;
+
+/** What every transport returns: errors survive IPC/HTTP as data, the client unwraps them. */
+export interface BridgeError { code: string; message: string; hint?: string }
+export type Envelope<T> = { error: null; result: T } | { error: BridgeError; result: null };
+
+/** Stable error codes of the bridge (the `code` of a BridgeError). */
+export const BRIDGE_ERRORS = {
+  invalidInput: 'INVALID_INPUT',
+  forbidden: 'FORBIDDEN',
+  notFound: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  portInUse: 'PORT_IN_USE',
+  internal: 'INTERNAL',
+  /** OS integration: no keychain service, the prompt was dismissed or refused, the file is read-only or was put back. */
+  unavailable: 'UNAVAILABLE',
+  cancelled: 'CANCELLED',
+  permissionDenied: 'PERMISSION_DENIED',
+  readOnly: 'READ_ONLY',
+  reverted: 'REVERTED',
+} as const;
+
+// Channel names live in a zod-free module so the sandboxed preload bundle stays small.
+export { CHANNELS, EVENT_CHANNEL, METHODS } from './channels.js';
+
+const name = z.string().min(1).max(255);
+const listQuery = z.strictObject({
+  query: z.string().max(255).optional(),
+  sort: z.enum(['name', 'lastPushed', 'size']).optional(),
+  direction: z.enum(['asc', 'desc']).optional(),
+  offset: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(1000).optional(),
+});
+const noInput = z.union([z.undefined(), z.null(), z.strictObject({})]);
+const port = z.number().int().min(0).max(65535);
+// htpasswd's rules: no ':' (ends the field), no whitespace or control characters (new lines).
+const userName = z.string().min(1).max(255).regex(/^[^:\s\p{Cc}]+$/u);
+const password = z.string().min(12).max(72);
+
+/** Input schemas checked by the main side before any service call (never trust the renderer). */
+export const INPUT_SCHEMAS = {
+  listRepositories: listQuery,
+  listTags: listQuery.extend({ repository: name }),
+  getManifest: z.strictObject({ repository: name, reference: z.string().min(1).max(255) }),
+  deleteTag: z.strictObject({ repository: name, tag: z.string().min(1).max(128) }),
+  deleteManifest: z.strictObject({ repository: name, digest: z.string().min(1).max(255) }),
+  deleteRepository: z.strictObject({ repository: name }),
+  getStorage: noInput,
+  runGc: z.strictObject({ dryRun: z.boolean() }),
+  getStatus: noInput,
+  getSettings: noInput,
+  updateSettings: z.strictObject({
+    registryPort: port.optional(),
+    proxyPort: port.optional(),
+    bindAll: z.boolean().optional(),
+    hostname: z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/).optional(),
+    storagePath: z.string().min(1).max(4096).optional(),
+    v1Enabled: z.boolean().optional(),
+    startAtLogin: z.boolean().optional(),
+  }),
+  importFromPath: z.strictObject({ path: z.string().min(1).max(4096), tag: z.string().min(1).max(512).optional(), compress: z.boolean().optional() }),
+  cancelImport: z.strictObject({ id: z.string().min(1).max(128) }),
+  listImports: noInput,
+  listUsers: noInput,
+  addUser: z.strictObject({ name: userName, password: password.optional() }),
+  getUserPassword: z.strictObject({ name: userName }),
+  rotateUserPassword: z.strictObject({ name: userName, password: password.optional() }),
+  removeUser: z.strictObject({ name: userName }),
+  getCertificate: noInput,
+  generateCertificate: noInput,
+  getTrust: noInput,
+  installTrust: z.strictObject({ id: z.string().min(1).max(64) }),
+  removeTrust: z.strictObject({ id: z.string().min(1).max(64) }),
+  getHostsEntry: noInput,
+  setHostsEntry: z.strictObject({ ip: z.string().min(2).max(45).regex(/^[0-9A-Fa-f.:]+$/).optional() }),
+  removeHostsEntry: noInput,
+} as const satisfies Record<BerthMethod, z.ZodType>;
+
+/** What the preload exposes as `window.berth`. */
+/** What the preload exposes: every method answers with an envelope, which the renderer's client unwraps. */
+export type Enveloped<A> = { [K in keyof A]: A[K] extends (...args: infer P) => Promise<infer R> ? (...args: P) => Promise<Envelope<R>> : never };
+export type BerthWindowApi = Enveloped<BerthApi> & {
+  onEvent(listener: (event: BerthEvent) => void): () => void;
+  importFile(file: File, opts?: { tag?: string; compress?: boolean }): Promise<Envelope<ImportJob>>;
+};

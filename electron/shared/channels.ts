@@ -1,0 +1,37 @@
+// IPC channel names of the bridge: one per BerthApi method, plus the event channel. No runtime imports:
+// the preload bundles this file.
+import type { BerthApi } from './bridge.js';
+
+type BerthMethod = keyof BerthApi;
+
+export const CHANNELS = {
+  listRepositories: 'berth:listRepositories',
+  listTags: 'berth:listTags',
+  getManifest: 'berth:getManifest',
+  deleteTag: 'berth:deleteTag',
+  deleteManifest: 'berth:deleteManifest',
+  deleteRepository: 'berth:deleteRepository',
+  getStorage: 'berth:getStorage',
+  runGc: 'berth:runGc',
+  getStatus: 'berth:getStatus',
+  getSettings: 'berth:getSettings',
+  updateSettings: 'berth:updateSettings',
+  importFromPath: 'berth:importFromPath',
+  cancelImport: 'berth:cancelImport',
+  listImports: 'berth:listImports',
+  listUsers: 'berth:listUsers',
+  addUser: 'berth:addUser',
+  getUserPassword: 'berth:getUserPassword',
+  rotateUserPassword: 'berth:rotateUserPassword',
+  removeUser: 'berth:removeUser',
+  getCertificate: 'berth:getCertificate',
+  generateCertificate: 'berth:generateCertificate',
+  getTrust: 'berth:getTrust',
+  installTrust: 'berth:installTrust',
+  removeTrust: 'berth:removeTrust',
+  getHostsEntry: 'berth:getHostsEntry',
+  setHostsEntry: 'berth:setHostsEntry',
+  removeHostsEntry: 'berth:removeHostsEntry',
+} as const satisfies Record<BerthMethod, `berth:${string}`>;
+export const EVENT_CHANNEL = 'berth:event';
+export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

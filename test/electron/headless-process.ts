@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as nodePath from 'node:path';
+
+const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
+
+export interface HeadlessProcess {
+  readonly registry: string;
+  /** The console's origin, e.g. http://127.0.0.1:PORT */
+  readonly console: string;
+  readonly token: string;
+  readonly child: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Runs `electron/headless.ts` as users do and waits for both of its URL lines. */
+export function startHeadless(root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HeadlessProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...args],
+    { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`headless did not start within 30 s:\n${output}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const registry = /registry listening on (http:\/\/[^\s]+)/.exec(output);
+      const consoleLine = /berth console: (http:\/\/[^/\s]+)\/\?token=([A-Za-z0-9_-]+)/.exec(output);
+      if (registry && consoleLine) {
+        clearTimeout(timer);
+        resolve({
+          registry: registry[1] as string,
+          console: consoleLine[1] as string,
+          token: consoleLine[2] as string,
+          child,
+          output: () => output,
+          stop: async () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`headless exited with ${code} before listening:\n${output}`));
+    });
+  });
+}

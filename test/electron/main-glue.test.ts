@@ -1,0 +1,139 @@
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startApp } from '../../electron/main/app.js';
+import { createBerthServices, type BerthServices } from '../../electron/services/berth-service.js';
+import { CHANNELS, EVENT_CHANNEL, METHODS } from '../../electron/shared/bridge.js';
+import { resolveConfig } from '../../server/config.js';
+import { removeDir, scratchDir } from '../support/berth.js';
+import { pushTinyImage } from './http-push.js';
+import { standInElectron } from './stand-in-electron.js';
+
+const RENDERER_INDEX = '/app/renderer/dist/index.html';
+const OWN_URL = pathToFileURL(RENDERER_INDEX).href;
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function boot(options: { lock?: boolean } = {}) {
+  const root = scratchDir('berth-glue-');
+  const fake = standInElectron(options);
+  let services: BerthServices | undefined;
+  const ctx = await startApp(fake.electron, {
+    log: () => undefined,
+    files: { preload: '/app/dist-electron/preload.cjs', rendererIndex: RENDERER_INDEX, trayIcon: '/app/build/tray.png' },
+    createServices: async () => {
+      services = await createBerthServices({ config: resolveConfig({ env: {}, flags: { storage: { path: root }, addr: '127.0.0.1:0' } }), dataDir: root, version: 't', log: () => undefined });
+      return services;
+    },
+  });
+  cleanups.push(() => removeDir(root), async () => services?.close());
+  const invoke = (channel: string, url: string, ...args: unknown[]) => fake.handlers.get(channel)!({ senderFrame: { url, parent: null } }, ...args) as Promise<{ error: { code: string } | null; result: unknown }>;
+  return { fake, ctx, invoke, services: () => services! };
+}
+
+describe('Electron main glue (stand-in electron)', () => {
+  it('creates every window isolated, sandboxed, without Node, loading the built renderer', async () => {
+    const { fake, ctx } = await boot();
+    expect(ctx).toBeDefined();
+    expect(fake.windows).toHaveLength(1);
+    for (const win of fake.windows) {
+      const prefs = win.options.webPreferences!;
+      expect(prefs.contextIsolation).toBe(true);
+      expect(prefs.sandbox).toBe(true);
+      expect(prefs.nodeIntegration).toBe(false);
+      expect(prefs.nodeIntegrationInWorker).toBe(false);
+      expect(prefs.nodeIntegrationInSubFrames).toBe(false);
+      expect(prefs.webSecurity).toBe(true);
+      expect(prefs.webviewTag).toBe(false);
+      expect(prefs.allowRunningInsecureContent).toBe(false);
+      expect(prefs.preload).toBe('/app/dist-electron/preload.cjs');
+      expect(win.loaded).toBe(RENDERER_INDEX);
+    }
+    // Closing the window hides it to the tray instead of quitting.
+    const win = fake.windows[0]!;
+    win.fire('ready-to-show');
+    expect(win.visible).toBe(true);
+    expect(win.fire('close')).toBe(true);
+    expect(win.visible).toBe(false);
+  });
+
+  it('blocks navigation, redirects, webviews and new windows; denies permissions; sets the CSP', async () => {
+    const { fake } = await boot();
+    const contents = fake.windows[0]!.webContents;
+    expect(contents.fire('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(contents.fire('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(contents.fire('will-frame-navigate', 'https://evil.example/')).toBe(true);
+    expect(contents.fire('will-attach-webview')).toBe(true);
+    expect(contents.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+
+    let granted: boolean | undefined;
+    fake.permission()?.({}, 'media', (g) => (granted = g));
+    expect(granted).toBe(false);
+    let headers: Record<string, string[]> | undefined;
+    fake.headersListeners[0]?.({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
+    expect(headers?.['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
+  });
+
+  it('registers one IPC handler per bridge method, checks the sender and validates input', async () => {
+    const { fake, invoke } = await boot();
+    expect([...fake.handlers.keys()].sort()).toEqual(Object.values(CHANNELS).sort());
+    expect(fake.handlers.size).toBe(METHODS.length);
+
+    const ok = await invoke(CHANNELS.listRepositories, OWN_URL, {});
+    expect(ok).toEqual({ error: null, result: { total: 0, items: [] } });
+    const withRoute = await invoke(CHANNELS.getStatus, `${OWN_URL}#/settings`);
+    expect(withRoute.error).toBeNull();
+
+    for (const foreign of ['https://evil.example/', 'file:///tmp/evil.html', 'http://127.0.0.1:5080/', 'not a url', 'file://host/app/renderer/dist/index.html']) {
+      const denied = await invoke(CHANNELS.listRepositories, foreign, {});
+      expect(denied.error?.code, foreign).toBe('FORBIDDEN');
+    }
+    const subframe = await (fake.handlers.get(CHANNELS.getStatus)!({ senderFrame: { url: OWN_URL, parent: {} } }) as Promise<{ error: { code: string } }>);
+    expect(subframe.error.code).toBe('FORBIDDEN');
+    const noFrame = await (fake.handlers.get(CHANNELS.getStatus)!({ senderFrame: null }) as Promise<{ error: { code: string } }>);
+    expect(noFrame.error.code).toBe('FORBIDDEN');
+
+    for (const [channel, input] of [
+      [CHANNELS.listRepositories, { sort: 'random' }],
+      [CHANNELS.deleteTag, { repository: 'a' }],
+      [CHANNELS.runGc, { dryRun: 'yes' }],
+      [CHANNELS.updateSettings, { registryPort: 70000 }],
+      [CHANNELS.importFromPath, { path: '/x.tar', extra: 1 }],
+      [CHANNELS.getManifest, 'a:b'],
+    ] as const) {
+      const bad = await invoke(channel, OWN_URL, input);
+      expect(bad.error?.code, channel).toBe('INVALID_INPUT');
+    }
+    const hostile = await invoke(CHANNELS.deleteRepository, OWN_URL, { repository: '../../etc' });
+    expect(hostile.error?.code).toBe('INVALID_INPUT');
+  });
+
+  it('forwards events to the window and keeps the tray status and login command current', async () => {
+    const { fake, services } = await boot();
+    const status = await services().api.getStatus();
+    const address = status.registry.state === 'running' ? status.registry.address : '';
+    await pushTinyImage(`http://${address}`, 'glue/app', 'v1');
+    const sent = fake.windows[0]!.webContents.sent.filter((s) => s.channel === EVENT_CHANNEL).map((s) => s.args[0]);
+    expect(sent).toContainEqual(expect.objectContaining({ type: 'pushed', repository: 'glue/app', tag: 'v1' }));
+
+    const menu = fake.menus.at(-1)!;
+    expect(menu[0]?.label).toBe(`Registry running on ${address}`);
+    const copy = menu.find((m) => m.label === 'Copy docker login command')!;
+    (copy.click as () => void)();
+    expect(fake.clipboard).toEqual([`docker login localhost:${address.split(':')[1]}`]);
+  });
+
+  it('quits through the services (listeners stopped) and refuses a second instance', async () => {
+    const { fake, services } = await boot();
+    expect(fake.app.fire('before-quit')).toBe(true);
+    // Quit is re-issued once the services have closed.
+    while (!fake.calls.includes('quit')) await new Promise((r) => setTimeout(r, 5));
+    expect((await services().api.getStatus()).registry.state).toBe('stopped');
+
+    const second = await boot({ lock: false });
+    expect(second.ctx).toBeUndefined();
+    expect(second.fake.windows).toHaveLength(0);
+    expect(second.fake.calls).toEqual(['quit']);
+  });
+});
