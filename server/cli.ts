@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
 import { gcCommand } from './commands/gc.js';
+import { importCommand } from './commands/import.js';
 import { ListenError } from './commands/listen.js';
 import { serve } from './commands/serve.js';
 import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './commands/storage-flags.js';
@@ -14,6 +15,7 @@ commands:
           with the TLS + basic-auth proxy        --proxy-addr HOST:PORT --tls-cert FILE --tls-key FILE --htpasswd FILE
   cert    generate a CA and server certificate  generate --hostname NAME --out DIR [--port N] [--new-ca]
   user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
+  import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress --root DIR --config FILE
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
 `;
 
@@ -29,6 +31,7 @@ async function serveCommand(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   gc: (args) => gcCommand(args, out),
+  import: (args) => importCommand(args, { out, err: (text) => void process.stderr.write(text), tty: process.stderr.isTTY === true }),
   cert: (args) => certCommand(args, out),
   user: (args) => userCommand(args, out),
 };

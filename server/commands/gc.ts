@@ -24,6 +24,6 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
   const verb = dryRun ? 'would remove' : 'removed';
   for (const blob of report.blobsRemoved) out(`${verb} blob ${blob.digest} (${formatBytes(blob.size)})`);
   for (const upload of report.uploadsRemoved) out(`${verb} upload ${upload.repository}/${upload.id} (${formatBytes(upload.size)})`);
-  out(`gc: ${verb} ${report.blobsRemoved.length} blobs (${formatBytes(report.bytesFreed)}) and ${report.uploadsRemoved.length} upload sessions; kept ${report.blobsKept} blobs`);
+  out(`gc: ${verb} ${report.blobsRemoved.length} blobs (${formatBytes(report.bytesFreed)}), ${report.uploadsRemoved.length} upload sessions and ${report.debrisRemoved} leftovers of interrupted writes; kept ${report.blobsKept} blobs`);
   return 0;
 }

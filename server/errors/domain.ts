@@ -19,6 +19,7 @@ export type DomainErrorKind =
   | 'upload-offset'
   | 'range-not-satisfiable'
   | 'unsupported'
+  | 'archive-invalid'
   | 'storage';
 
 export class BerthError extends Error {

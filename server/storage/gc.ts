@@ -1,5 +1,6 @@
 import type { Digest } from '../oci/digest.js';
 import { parseDigest } from '../oci/digest.js';
+import { paths } from './paths.js';
 import type { Store } from './store.js';
 
 export interface GcOptions {
@@ -16,6 +17,8 @@ export interface GcReport {
   readonly bytesFreed: number;
   readonly blobsKept: number;
   readonly uploadsRemoved: { repository: string; id: string; size: number }[];
+  /** Leftovers of interrupted writes (`_ingest`, `_tmp`) older than the grace period. */
+  readonly debrisRemoved: number;
 }
 
 /**
@@ -82,5 +85,15 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
       uploadsRemoved.push({ repository: name, id: upload.id, size: upload.size });
     }
   }
-  return { blobsRemoved, bytesFreed, blobsKept, uploadsRemoved };
+  // A killed import or atomic write leaves its staging file behind; nothing refers to it once it is old.
+  let debrisRemoved = 0;
+  for (const dir of [paths.ingestRoot(), paths.tmpDir()]) {
+    for (const entry of await store.driver.list(dir)) {
+      const info = await store.driver.stat(paths.debrisEntry(dir, entry));
+      if (!info || now.getTime() - info.modifiedAt.getTime() < graceMs) continue;
+      if (!options.dryRun) await store.driver.delete(paths.debrisEntry(dir, entry));
+      debrisRemoved++;
+    }
+  }
+  return { blobsRemoved, bytesFreed, blobsKept, uploadsRemoved, debrisRemoved };
 }

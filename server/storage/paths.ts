@@ -72,6 +72,7 @@ export const paths = {
   v1TagEntry: (name: string, tag: string, entry: 'image' | 'json'): string => `v1/repositories/${name}/_tags/${tag}/${entry}`,
   v1ImageByConfig: (config: Digest): string => `v1/by-config/${config.algorithm}/${config.hex}`,
   tmpDir: (): string => '_tmp',
+  debrisEntry: (dir: string, entry: string): string => `${dir}/${entry}`,
 } as const;
 
 /** Folder names inside a repository folder that belong to Berth, not to a nested repository name. */

@@ -35,6 +35,7 @@ const BY_KIND: Record<DomainErrorKind, { code: WireCode; status?: number }> = {
   'upload-offset': { code: WireCode.RANGE_INVALID },
   'range-not-satisfiable': { code: WireCode.RANGE_INVALID },
   unsupported: { code: WireCode.UNSUPPORTED },
+  'archive-invalid': { code: WireCode.MANIFEST_INVALID, status: 400 },
   storage: { code: WireCode.UNKNOWN },
 };
 
