@@ -2,7 +2,7 @@
 // The desktop app's services without Electron: registry (+ proxy) and the web console. `npm run serve`.
 import { existsSync, readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { ListenError } from '../server/commands/listen.js';
+import { ListenError } from '../server/net/listen.js';
 import { UsageError } from '../server/commands/storage-flags.js';
 import { ConfigError } from '../server/config.js';
 import { startConsole } from './headless/console-server.js';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   // A daemon whose registry port is taken should fail visibly (and let systemd retry), not idle.
   if (status.registry.state === 'error') {
     await services.close();
-    throw new ListenError(status.registry.message);
+    throw new ListenError('REGISTRY', options.config.addr.host, options.config.addr.port, status.registry.message);
   }
   const rendererDir = process.env.BERTH_RENDERER_DIR ?? nodePath.join(REPO_ROOT, 'renderer', 'dist');
   if (!existsSync(rendererDir)) log(`berth console: ${rendererDir} is missing; serving a placeholder page (run npm run build:renderer)`);

@@ -2,7 +2,7 @@
 import { ConfigError } from './config.js';
 import { gcCommand } from './commands/gc.js';
 import { importCommand } from './commands/import.js';
-import { ListenError } from './commands/listen.js';
+import { ListenError } from './net/listen.js';
 import { serve } from './commands/serve.js';
 import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './commands/storage-flags.js';
 import { certCommand } from './commands/cert.js';

@@ -9,10 +9,9 @@ import { z } from 'zod';
  * `DOCKER_REGISTRY_CONFIG`) < environment (the classic docker-registry names) < command-line flags.
  * A bad value stops startup with one line naming the key and what it accepts (exit code 2).
  */
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
+import type { ListenAddress } from './net/listen.js';
+
+export type { ListenAddress };
 
 /** Where the `s3` flavor stores: one bucket (and key prefix) of an S3-compatible store. */
 export interface S3StorageConfig {

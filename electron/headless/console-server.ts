@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { formatAddress, listen } from '../../server/commands/listen.js';
+import { formatAddress, listen } from '../../server/net/listen.js';
 import type { ListenAddress } from '../../server/config.js';
 import type { BerthServices } from '../services/berth-service.js';
 import { handleApi } from './api-routes.js';

@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../../server/app.js';
-import { formatAddress, listen } from '../../server/commands/listen.js';
+import { formatAddress, listen } from '../../server/net/listen.js';
 import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';

@@ -2,7 +2,7 @@ import { isBerthError } from '../errors/domain.js';
 import { importArchive, type ImportSummary } from '../import/index.js';
 import { formatBytes, progressPrinter } from '../import/progress-line.js';
 import { openStore } from './serve.js';
-import { formatAddress } from './listen.js';
+import { formatAddress } from '../net/listen.js';
 import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
 
 export interface ImportIo {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BerthConfig, ListenAddress } from '../config.js';
 import { startProxy, type RunningProxy } from '../proxy/tls-proxy.js';
-import { formatAddress } from './listen.js';
+import { formatAddress } from '../net/listen.js';
 
 /** Workers learn the proxy's secret from their primary through this variable (never from the user). */
 const SECRET_ENV = 'BERTH_INTERNAL_PROXY_SECRET';

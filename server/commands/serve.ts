@@ -8,7 +8,7 @@ import type { StorageDriver } from '../storage/driver.js';
 import { LocalDriver } from '../storage/drivers/local.js';
 import { S3Driver } from '../storage/drivers/s3.js';
 import { createStore, type Store } from '../storage/store.js';
-import { listen, formatAddress } from './listen.js';
+import { listen, formatAddress } from '../net/listen.js';
 import { proxySecret, startConfiguredProxy } from './proxy.js';
 
 export interface RunningRegistry {

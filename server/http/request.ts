@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BerthError } from '../errors/domain.js';
+import type { BerthError } from '../errors/domain.js';
 
 /**
  * The raw request path and its query. The path is deliberately not normalised or percent-decoded (as WHATWG

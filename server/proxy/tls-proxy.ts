@@ -9,11 +9,10 @@ import { parseBasicAuthorization } from '../auth/basic-credentials.js';
 import { BruteForceGuard, normalizeAddress, type BruteForceOptions } from '../auth/brute-force.js';
 import { watchFiles, type FileWatch } from './file-watch.js';
 import { forwardRequest, type UpstreamTarget } from './forward.js';
-import { listen } from './listen.js';
+import { listen } from '../net/listen.js';
 import { sendInternalError, sendNotFound, sendTooManyRequests, sendUnauthorized } from './responses.js';
 import { classifyRequestPath } from './routes.js';
 
-export { ProxyListenError } from './listen.js';
 
 /**
  * The classic "nginx with auth_basic in front of docker-registry", in-process: TLS termination, Basic auth
@@ -152,7 +151,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   try {
     await Promise.all([certWatch.load(), htpasswdWatch.load()]);
-    await listen(server, options.host, options.port);
+    await listen(server, { host: options.host, port: options.port });
   } catch (err) {
     stopWatching();
     agent.destroy();

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeListenError, listen, ProxyListenError } from '../../../server/proxy/listen.js';
+import { describeListenError, listen, ListenError } from '../../../server/net/listen.js';
 
 const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`listen ${code}`), { code });
 
@@ -16,10 +16,10 @@ describe('listen errors', () => {
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const port = (holder.address() as net.AddressInfo).port;
     const second = net.createServer();
-    const err = await listen(second, '127.0.0.1', port).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ProxyListenError);
-    expect((err as ProxyListenError).message).toBe(`port ${port} on 127.0.0.1 is already in use`);
-    expect((err as ProxyListenError).code).toBe('EADDRINUSE');
+    const err = await listen(second, { host: '127.0.0.1', port }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ListenError);
+    expect((err as ListenError).message).toBe(`port ${port} on 127.0.0.1 is already in use`);
+    expect((err as ListenError).code).toBe('EADDRINUSE');
     expect(second.listening).toBe(false);
   });
 
@@ -34,7 +34,8 @@ describe('listen errors', () => {
   it('resolves once listening', async () => {
     const server = net.createServer();
     servers.push(server);
-    await listen(server, '127.0.0.1', 0);
+    const bound = await listen(server, { host: '127.0.0.1', port: 0 });
+    expect(bound.port).toBe((server.address() as net.AddressInfo).port);
     expect(server.listening).toBe(true);
   });
 });
