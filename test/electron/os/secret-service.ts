@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { removeDir, scratchDir } from '../../support/berth.js';
-import { requireTool, run, runOk } from '../../support/run.js';
+import { requireTool, run } from '../../support/run.js';
 
 export interface SecretService {
   /** The environment every process of the test shares: its own session bus, scratch XDG folders. */
@@ -25,18 +25,34 @@ export async function startSecretService(): Promise<SecretService> {
   const runtime = nodePath.join(dir, 'run');
   mkdirSync(home, { recursive: true });
   mkdirSync(runtime, { recursive: true, mode: 0o700 });
-  const printed = await runOk('dbus-daemon', ['--session', '--fork', '--print-address=1', '--print-pid=1', '--nopidfile']);
-  const [address, pid] = printed.trim().split('\n');
-  if (!address || !pid) throw new Error(`dbus-daemon printed no address: ${printed}`);
-  const busPid = Number(pid);
-  const env: NodeJS.ProcessEnv = {
+  const base: NodeJS.ProcessEnv = {
     ...process.env,
-    DBUS_SESSION_BUS_ADDRESS: address,
     HOME: home,
     XDG_DATA_HOME: nodePath.join(dir, 'data'),
     XDG_CONFIG_HOME: nodePath.join(dir, 'config'),
     XDG_RUNTIME_DIR: runtime,
   };
+  // A bus without service activation: only the keyring started below may answer, never one that D-Bus
+  // would launch on its own with the real home folder.
+  const config = nodePath.join(dir, 'bus.conf');
+  writeFileSync(
+    config,
+    `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:dir=${runtime}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>`,
+  );
+  // Not --fork: as our own child the bus is stopped and reaped by this test, leaving no zombie behind.
+  const bus: ChildProcess = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--print-address=1', '--nopidfile'], { env: base, stdio: ['ignore', 'pipe', 'inherit'] });
+  const busExited = new Promise<void>((resolve) => bus.once('exit', () => resolve()));
+  const address = await new Promise<string>((resolve, reject) => {
+    let printed = '';
+    bus.stdout?.on('data', (c: Buffer) => {
+      printed += c.toString();
+      if (printed.includes('\n')) resolve(printed.split('\n')[0] as string);
+    });
+    bus.once('exit', (code) => reject(new Error(`dbus-daemon exited with ${code} before printing its address`)));
+  });
+  const env: NodeJS.ProcessEnv = { ...base, DBUS_SESSION_BUS_ADDRESS: address };
   const previousBus = process.env.DBUS_SESSION_BUS_ADDRESS;
   process.env.DBUS_SESSION_BUS_ADDRESS = address;
   // --foreground keeps the daemon our child, so the test stops exactly the process it started.
@@ -61,11 +77,8 @@ export async function startSecretService(): Promise<SecretService> {
     stop: async () => {
       keyring.kill('SIGTERM');
       await exited;
-      try {
-        process.kill(busPid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
+      bus.kill('SIGTERM');
+      await busExited;
       if (previousBus === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
       else process.env.DBUS_SESSION_BUS_ADDRESS = previousBus;
       removeDir(dir);

@@ -1,0 +1,95 @@
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import { GiB, MiB } from './random-data.js';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Repetitions of every row, and of the 1 GiB rows (fewer keeps a full run near 15 minutes). */
+  readonly reps: number;
+  readonly largeReps: number;
+  readonly wrkSeconds: number;
+  readonly sections: { core: boolean; proxy: boolean; import: boolean; s3: boolean };
+  readonly workDir: string;
+  readonly json: string;
+  readonly sizes: {
+    readonly small: number[];
+    readonly medium: number[];
+    readonly large: number[];
+    readonly raw: number;
+    readonly concurrent: number;
+    readonly importLarge: number;
+    readonly importLayers: number[];
+  };
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick             small sizes, 1 repetition, 2 s wrk runs (checks the bench end to end)
+  --reps N            repetitions per row (default 3; 1 with --quick)
+  --large-reps N      repetitions of the 1 GiB rows (default 2, so a full run stays near 15 minutes;
+                      never more than --reps)
+  --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
+  --no-core --no-proxy --no-import   skip a section
+  --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
+  --all               every section, S3 included
+  --work-dir DIR      where images and registry roots go (default: the OS temp dir)
+  --json FILE         where the table is saved (default test/artifacts/bench.json)`;
+
+export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      quick: { type: 'boolean' },
+      reps: { type: 'string' },
+      'large-reps': { type: 'string' },
+      'wrk-seconds': { type: 'string' },
+      'no-core': { type: 'boolean' },
+      'no-proxy': { type: 'boolean' },
+      'no-import': { type: 'boolean' },
+      storage: { type: 'string' },
+      all: { type: 'boolean' },
+      'work-dir': { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  if (values.storage !== undefined && values.storage !== 's3' && values.storage !== 'local') throw new Error(`--storage: expected s3 or local, got ${values.storage}`);
+  const quick = values.quick === true;
+  const count = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${text}`);
+    return n;
+  };
+  const reps = count('reps', values.reps, quick ? 1 : 3);
+  return {
+    quick,
+    reps,
+    largeReps: count('large-reps', values['large-reps'], Math.min(reps, 2)),
+    wrkSeconds: count('wrk-seconds', values['wrk-seconds'], quick ? 2 : 10),
+    sections: {
+      core: !values['no-core'],
+      proxy: !values['no-proxy'],
+      import: !values['no-import'],
+      s3: values.storage === 's3' || values.all === true,
+    },
+    workDir: values['work-dir'] ?? tmpdir(),
+    json: values.json ?? `${repoRoot}/test/artifacts/bench.json`,
+    sizes: quick
+      ? { small: Array(5).fill(64 * 1024), medium: Array(3).fill(4 * MiB), large: [32 * MiB], raw: 32 * MiB, concurrent: 8, importLarge: 32 * MiB, importLayers: Array(50).fill(64 * 1024) }
+      : { small: Array(5).fill(MiB), medium: Array(3).fill(100 * MiB), large: [GiB], raw: GiB, concurrent: 8, importLarge: GiB, importLayers: Array(50).fill(4 * MiB) },
+  };
+}
+
+/** "1 GiB", "100 MiB" for row names. */
+export function sizeLabel(bytes: number): string {
+  if (bytes >= GiB && bytes % GiB === 0) return `${bytes / GiB} GiB`;
+  if (bytes >= MiB) return `${+(bytes / MiB).toFixed(1)} MiB`;
+  return `${+(bytes / 1024).toFixed(1)} KiB`;
+}
+
+export const imageLabel = (sizes: readonly number[]): string => `${sizes.length}x${sizeLabel(sizes[0] ?? 0)}`;
