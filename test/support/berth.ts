@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
@@ -21,6 +21,17 @@ export interface BerthProcess {
   kill(): Promise<void>;
 }
 
+let built = false;
+
+/** Tests run Berth the way users do: from the bundle `npm run berth` builds (rebuilt once per test file). */
+export function berthBundle(): string {
+  if (!built) {
+    execFileSync(process.execPath, [nodePath.join(REPO_ROOT, 'server', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+    built = true;
+  }
+  return nodePath.join(REPO_ROOT, 'dist', 'berth.mjs');
+}
+
 export function scratchDir(prefix = 'berth-test-'): string {
   return mkdtempSync(nodePath.join(tmpdir(), prefix));
 }
@@ -35,7 +46,7 @@ export function removeDir(dir: string): void {
  */
 export function startBerth(options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv; command?: string } = {}): Promise<BerthProcess> {
   const root = options.root ?? scratchDir();
-  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'server', 'cli.ts'), options.command ?? 'serve', '--root', root, '--addr', '127.0.0.1:0', ...(options.args ?? [])];
+  const args = ['--enable-source-maps', berthBundle(), options.command ?? 'serve', '--root', root, '--addr', '127.0.0.1:0', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,7 +1,6 @@
 // Docker's credential-helper protocol (docker/docker-credential-helpers) over the `berth` keychain:
 // `docker-credential-berth get|store|erase|list|version`, request on stdin, answer on stdout.
-import { pathToFileURL } from 'node:url';
-import { createKeychain, loadKeyring, type Keychain } from '../keychain/keychain.js';
+import type { Keychain } from '../keychain/keychain.js';
 
 /** The exact words the docker CLI looks for to treat a lookup as "not logged in" rather than an error. */
 export const NOT_FOUND_MESSAGE = 'credentials not found in native keychain';
@@ -73,25 +72,3 @@ export async function runCredentialHelper(action: string, input: string, keychai
     return { stdout: `${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
   }
 }
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function main(): Promise<void> {
-  const action = process.argv[2] ?? '';
-  const needsInput = action === 'store' || action === 'get' || action === 'erase';
-  const input = needsInput ? await readStdin() : '';
-  let result: HelperResult;
-  try {
-    result = await runCredentialHelper(action, input, createKeychain(await loadKeyring()));
-  } catch (err) {
-    result = { stdout: `${err instanceof Error ? err.message : String(err)}\n`, code: 1 };
-  }
-  process.stdout.write(result.stdout);
-  process.exitCode = result.code;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main();

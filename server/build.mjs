@@ -1,0 +1,26 @@
+// Bundles the command-line registry and the headless app into dist/ with esbuild. Berth runs from these
+// bundles rather than through a TypeScript loader: measured here, a loader halves streaming throughput
+// (1 GiB blob GET: 1.3 s through tsx, 0.65 s from the bundle). It takes about a tenth of a second, so the
+// npm scripts rebuild every time and a stale bundle never runs.
+import { build } from 'esbuild';
+import * as nodePath from 'node:path';
+
+const root = nodePath.resolve(import.meta.dirname, '..');
+
+await build({
+  entryPoints: {
+    berth: nodePath.join(root, 'server', 'cli.ts'),
+    headless: nodePath.join(root, 'electron', 'headless.ts'),
+  },
+  outdir: nodePath.join(root, 'dist'),
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Dependencies stay in node_modules (some are CommonJS with native parts); only our code is bundled.
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+});
