@@ -51,7 +51,7 @@ export async function importArchive(store: Store, source: { readonly path: strin
   let lastEntry: string | undefined;
   const report = (p: Omit<ImportProgress, 'bytesRead' | 'totalBytes'>): void => options.onProgress?.({ ...p, bytesRead, ...total });
 
-  const staging = new Staging(store.driver);
+  const staging = new Staging(store.driver, store.blobs);
   try {
     const entries = await readArchive(readable, staging, {
       ...total,

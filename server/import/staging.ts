@@ -1,16 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { digestFromHash, newHasher, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import type { Readable } from 'node:stream';
+import type { DigestAlgorithm } from '../oci/digest.js';
+import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
 import type { StorageDriver } from '../storage/driver.js';
-import { paths } from '../storage/paths.js';
 import type { Store } from '../storage/store.js';
 
 /** An archive entry's bytes, hashed while they were written, waiting in `_ingest/` for the commit. */
-export interface StagedFile {
-  readonly temp: string;
-  readonly digest: Digest;
-  readonly size: number;
+export interface StagedFile extends StagedBlob {
   /** The first bytes, to tell gzip from a plain tar without reading the file again. */
   readonly head: Buffer;
 }
@@ -25,34 +20,26 @@ const HEAD_BYTES = 8;
  */
 export class Staging {
   private readonly temps: string[] = [];
-  constructor(private readonly driver: StorageDriver) {}
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly blobs: BlobStore,
+  ) {}
 
   async write(source: Readable, algorithm: DigestAlgorithm, signal?: AbortSignal): Promise<StagedFile> {
-    const temp = paths.ingestData(`import-${randomUUID()}`);
-    this.temps.push(temp);
-    const hash = newHasher(algorithm);
     const head: Buffer[] = [];
     let headBytes = 0;
-    const writer = await this.driver.writer(temp, { append: true });
-    const hashing = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        if (headBytes < HEAD_BYTES) {
-          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
-          headBytes += Math.min(chunk.byteLength, HEAD_BYTES - headBytes);
-        }
-        done(null, chunk);
+    const staged = await this.blobs.stage(source, {
+      algorithm,
+      signal,
+      tag: 'import',
+      onChunk: (chunk) => {
+        if (headBytes >= HEAD_BYTES) return;
+        head.push(Buffer.from(chunk.subarray(0, HEAD_BYTES - headBytes)));
+        headBytes += Math.min(chunk.byteLength, HEAD_BYTES - headBytes);
       },
     });
-    try {
-      await pipeline(source, hashing, writer.stream, signal ? { signal } : {});
-      await writer.commit();
-    } catch (err) {
-      await writer.cancel().catch(() => undefined);
-      await this.driver.delete(temp).catch(() => undefined);
-      throw err;
-    }
-    return { temp, digest: digestFromHash(algorithm, hash), size: writer.size(), head: Buffer.concat(head) };
+    this.temps.push(staged.temp);
+    return { ...staged, head: Buffer.concat(head) };
   }
 
   async content(file: StagedFile): Promise<Buffer> {

@@ -2,9 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors/domain.js';
-import { digestFromHash, digestOf, newHasher, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import { digestOf, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import { createRunningHash } from './running-hash.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
+
+/** Bytes written and hashed into a staging file, not yet in the store. */
+export interface StagedBlob {
+  readonly temp: string;
+  readonly digest: Digest;
+  readonly size: number;
+}
 
 export interface BlobInfo {
   readonly digest: Digest;
@@ -56,31 +64,52 @@ export class BlobStore {
   }
 
   /**
-   * Streams bytes into the store while hashing them, then moves them into place under their digest. With
-   * `expected` (digest and/or size) a mismatch is refused and nothing becomes visible. `onChunk` sees every
-   * chunk on the way (for checksums a caller computes alongside, e.g. v1 payload checksums).
+   * Streams bytes to a staging file while hashing them (on the hashing thread), and returns where they are
+   * and what they hash to; nothing is visible in the store yet. `onChunk` sees every chunk on the way (for
+   * checksums a caller computes alongside, e.g. v1 payload checksums, or the first bytes of an entry).
+   */
+  async stage(
+    source: Readable,
+    options: { algorithm?: DigestAlgorithm; onChunk?: (chunk: Buffer) => void; signal?: AbortSignal; tag?: string } = {},
+  ): Promise<StagedBlob> {
+    const algorithm = options.algorithm ?? 'sha256';
+    const hash = createRunningHash(algorithm);
+    const temp = paths.ingestData(`${options.tag ?? 'blob'}-${randomUUID()}`);
+    const writer = await this.driver.writer(temp, { append: true });
+    const onChunk = options.onChunk;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        onChunk?.(chunk);
+        const wait = hash.update(chunk);
+        if (wait) wait.then(() => done(null, chunk), done);
+        else done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, hashing, writer.stream, options.signal ? { signal: options.signal } : {});
+      await writer.commit();
+      const hex = await hash.digest();
+      return { temp, digest: { algorithm, hex, value: `${algorithm}:${hex}` }, size: writer.size() };
+    } catch (err) {
+      await writer.cancel().catch(() => undefined);
+      await this.driver.delete(temp).catch(() => undefined);
+      throw err;
+    } finally {
+      hash.dispose();
+    }
+  }
+
+  /**
+   * Streams bytes into the store (see `stage`), then moves them into place under their digest. With
+   * `expected` (digest and/or size) a mismatch is refused and nothing becomes visible.
    */
   async ingest(
     source: Readable,
     options: { expected?: Digest; expectedSize?: number; algorithm?: DigestAlgorithm; onChunk?: (chunk: Buffer) => void } = {},
   ): Promise<{ digest: Digest; size: number; alreadyPresent: boolean }> {
-    const algorithm = options.expected?.algorithm ?? options.algorithm ?? 'sha256';
-    const hash = newHasher(algorithm);
-    const temp = paths.ingestData(randomUUID());
-    const writer = await this.driver.writer(temp, { append: true });
-    const onChunk = options.onChunk;
-    const hashing = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        onChunk?.(chunk);
-        done(null, chunk);
-      },
-    });
+    const staged = await this.stage(source, { algorithm: options.expected?.algorithm ?? options.algorithm, onChunk: options.onChunk });
+    const { digest, size } = staged;
     try {
-      await pipeline(source, hashing, writer.stream);
-      await writer.commit();
-      const digest = digestFromHash(algorithm, hash);
-      const size = writer.size();
       if (options.expectedSize !== undefined && options.expectedSize !== size) {
         throw new BerthError('size-mismatch', `content is ${size} bytes, ${options.expectedSize} declared`, { expected: options.expectedSize, actual: size });
       }
@@ -88,11 +117,10 @@ export class BlobStore {
         throw new BerthError('digest-mismatch', `content digest ${digest.value} does not match ${options.expected.value}`, { expected: options.expected.value, actual: digest.value });
       }
       const alreadyPresent = (await this.stat(digest)) !== undefined;
-      await this.adopt(temp, digest);
+      await this.adopt(staged.temp, digest);
       return { digest, size, alreadyPresent };
     } catch (err) {
-      await writer.cancel().catch(() => undefined);
-      await this.driver.delete(temp).catch(() => undefined);
+      await this.driver.delete(staged.temp).catch(() => undefined);
       throw err;
     }
   }

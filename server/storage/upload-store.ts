@@ -1,8 +1,9 @@
-import { randomUUID, type Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, UploadOffsetError } from '../errors/domain.js';
-import { newHasher, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import type { Digest, DigestAlgorithm } from '../oci/digest.js';
+import { createRunningHash, type RunningHash } from './running-hash.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
@@ -25,7 +26,7 @@ interface UploadInfoFile {
 /** Where a worker's running hash of an upload stands; valid only while the file is exactly `offset` long. */
 interface HashCheckpoint {
   readonly algorithm: DigestAlgorithm;
-  readonly hash: Hash;
+  readonly hash: RunningHash;
   offset: number;
 }
 
@@ -86,6 +87,7 @@ export class UploadStore {
         await copyHashing(body, writer.stream, checkpoint.hash);
       } catch (err) {
         // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
+        checkpoint.hash.dispose();
         await writer.commit().catch(() => writer.cancel());
         throw err;
       }
@@ -108,7 +110,7 @@ export class UploadStore {
       }
       const key = `${name}\0${id}`;
       const checkpoint = await this.checkpointAt(key, name, id, expected.algorithm, state.size);
-      const actual = checkpoint.hash.copy().digest('hex');
+      const actual = await checkpoint.hash.digest();
       if (actual !== expected.hex) {
         this.checkpoints.set(key, checkpoint);
         throw new BerthError('digest-mismatch', `upload content has digest ${expected.algorithm}:${actual}, not ${expected.value}`, {
@@ -116,7 +118,8 @@ export class UploadStore {
           actual: `${expected.algorithm}:${actual}`,
         });
       }
-      this.checkpoints.delete(key);
+      this.dropCheckpoint(key);
+      checkpoint.hash.dispose();
       if (state.size === 0) {
         await this.blobs.putContent(new Uint8Array(0), expected);
       } else {
@@ -129,7 +132,7 @@ export class UploadStore {
 
   async cancel(name: string, id: string): Promise<void> {
     await this.state(name, id);
-    this.checkpoints.delete(`${name}\0${id}`);
+    this.dropCheckpoint(`${name}\0${id}`);
     await this.driver.delete(paths.uploadDir(name, id));
   }
 
@@ -148,7 +151,7 @@ export class UploadStore {
   }
 
   async remove(name: string, id: string): Promise<void> {
-    this.checkpoints.delete(`${name}\0${id}`);
+    this.dropCheckpoint(`${name}\0${id}`);
     await this.driver.delete(paths.uploadDir(name, id));
   }
 
@@ -156,12 +159,18 @@ export class UploadStore {
   private async checkpointAt(key: string, name: string, id: string, algorithm: DigestAlgorithm, size: number): Promise<HashCheckpoint> {
     const cached = this.checkpoints.get(key);
     if (cached && cached.offset === size && cached.algorithm === algorithm) return cached;
-    const hash = newHasher(algorithm);
+    this.dropCheckpoint(key);
+    const hash = createRunningHash(algorithm);
     if (size > 0) {
       const stream = await this.driver.reader(paths.uploadData(name, id), { offset: 0, length: size });
-      for await (const chunk of stream) hash.update(chunk as Buffer);
+      for await (const chunk of stream) await hash.update(chunk as Buffer);
     }
     return { algorithm, hash, offset: size };
+  }
+
+  private dropCheckpoint(key: string): void {
+    this.checkpoints.get(key)?.hash.dispose();
+    this.checkpoints.delete(key);
   }
 }
 
@@ -169,13 +178,14 @@ const notFound = (name: string, id: string): BerthError =>
   new BerthError('upload-not-found', `no upload ${JSON.stringify(id.slice(0, 80))} in repository ${name}`, { id: id.slice(0, 80) });
 
 /** Hashes and writes every chunk of `source`, honouring back-pressure; the destination stays open. */
-async function copyHashing(source: Readable, destination: Writable, hash: Hash): Promise<void> {
+async function copyHashing(source: Readable, destination: Writable, hash: RunningHash): Promise<void> {
   const failed = once(destination, 'error').then(([err]) => {
     throw err;
   });
   failed.catch(() => undefined);
   for await (const chunk of source) {
-    hash.update(chunk as Buffer);
+    const hashing = hash.update(chunk as Buffer);
+    if (hashing) await Promise.race([hashing, failed]);
     if (!destination.write(chunk)) await Promise.race([once(destination, 'drain'), failed]);
   }
 }

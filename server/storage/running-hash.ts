@@ -1,0 +1,176 @@
+import { Worker } from 'node:worker_threads';
+import type { DigestAlgorithm } from '../oci/digest.js';
+
+/**
+ * A content hash computed on a worker thread while the caller goes on moving bytes. SHA-256 runs at about
+ * 375 MB/s on one core here; hashing inline on the event loop serialises it with the socket and file work,
+ * while on the worker it overlaps them (1 GiB hash + write + fsync: 5.5 s inline, 3.8 s here).
+ *
+ * Bytes are copied into 1 MiB batches whose buffers are transferred, not cloned. At most `MAX_IN_FLIGHT`
+ * batches per hash wait on the worker: `update` returns a promise when the caller must wait, so memory
+ * stays bounded whatever the blob's size.
+ */
+export interface RunningHash {
+  readonly algorithm: DigestAlgorithm;
+  /** Adds bytes; when it returns a promise, wait for it before adding more (back-pressure). */
+  update(chunk: Uint8Array): Promise<void> | undefined;
+  /** The hex digest of everything added so far; the hash stays usable for more bytes. */
+  digest(): Promise<string>;
+  /** Forgets the state on the worker. */
+  dispose(): void;
+}
+
+const BATCH = 1 << 20;
+const MAX_IN_FLIGHT = 8;
+
+// CommonJS source evaluated in the worker, so the bundle needs no separate worker file.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const states = new Map();
+parentPort.on('message', (m) => {
+  try {
+    if (m.op === 'update') {
+      let h = states.get(m.id);
+      if (!h) states.set(m.id, (h = createHash(m.algorithm)));
+      h.update(new Uint8Array(m.buffer, 0, m.length));
+      // The buffer goes back to its sender for reuse.
+      parentPort.postMessage({ op: 'ack', id: m.id, buffer: m.buffer }, [m.buffer]);
+    } else if (m.op === 'digest') {
+      let h = states.get(m.id);
+      if (!h) states.set(m.id, (h = createHash(m.algorithm)));
+      parentPort.postMessage({ op: 'digest', id: m.id, hex: h.copy().digest('hex') });
+    } else if (m.op === 'dispose') {
+      states.delete(m.id);
+    }
+  } catch (err) {
+    parentPort.postMessage({ op: 'error', id: m.id, message: String(err && err.message || err) });
+  }
+});`;
+
+interface Pending {
+  onAck(buffer: ArrayBuffer | undefined): void;
+  onDigest(hex: string): void;
+  onError(err: Error): void;
+}
+
+/** One hashing thread per process, shared by every running hash; it keeps the process alive only while busy. */
+class HashThread {
+  private worker: Worker | undefined;
+  private readonly hashes = new Map<number, Pending>();
+  private busy = 0;
+  private nextId = 1;
+
+  register(pending: Pending): number {
+    const id = this.nextId++;
+    this.hashes.set(id, pending);
+    return id;
+  }
+
+  unregister(id: number): void {
+    if (this.hashes.delete(id) && this.worker) this.worker.postMessage({ op: 'dispose', id });
+  }
+
+  post(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): void {
+    if (this.busy++ === 0) this.thread().ref();
+    this.thread().postMessage(message, transfer);
+  }
+
+  private settled(): void {
+    if (--this.busy === 0) this.worker?.unref();
+  }
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (m: { op: string; id: number; hex?: string; message?: string; buffer?: ArrayBuffer }) => {
+      this.settled();
+      const pending = this.hashes.get(m.id);
+      if (!pending) return;
+      if (m.op === 'ack') pending.onAck(m.buffer);
+      else if (m.op === 'digest') pending.onDigest(m.hex ?? '');
+      else pending.onError(new Error(`hashing failed: ${m.message}`));
+    });
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => this.fail(new Error(`the hashing thread exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** A dead thread fails every hash in progress; the next hash starts a new thread. */
+  private fail(err: Error): void {
+    this.worker = undefined;
+    this.busy = 0;
+    const pending = [...this.hashes.values()];
+    this.hashes.clear();
+    for (const p of pending) p.onError(err);
+  }
+}
+
+const thread = new HashThread();
+
+export function createRunningHash(algorithm: DigestAlgorithm): RunningHash {
+  // Batches travel to the worker and back: at most MAX_IN_FLIGHT + 1 buffers exist per hash.
+  const spare: ArrayBuffer[] = [];
+  const nextBatch = (): Buffer => {
+    const reused = spare.pop();
+    return reused ? Buffer.from(reused) : Buffer.allocUnsafe(BATCH);
+  };
+  let batch = nextBatch();
+  let fill = 0;
+  let inFlight = 0;
+  let failure: Error | undefined;
+  const waiting: { resolve(): void; reject(err: Error): void }[] = [];
+  const digests: { resolve(hex: string): void; reject(err: Error): void }[] = [];
+
+  const id = thread.register({
+    onAck: (buffer) => {
+      if (buffer && buffer.byteLength === BATCH) spare.push(buffer);
+      inFlight--;
+      waiting.shift()?.resolve();
+    },
+    onDigest: (hex) => digests.shift()?.resolve(hex),
+    onError: (err) => {
+      failure = err;
+      for (const w of waiting.splice(0)) w.reject(err);
+      for (const d of digests.splice(0)) d.reject(err);
+    },
+  });
+
+  const send = (): void => {
+    const full = batch;
+    thread.post({ op: 'update', id, algorithm, buffer: full.buffer, length: fill }, [full.buffer as ArrayBuffer]);
+    inFlight++;
+    batch = nextBatch();
+    fill = 0;
+  };
+
+  return {
+    algorithm,
+    update(chunk) {
+      if (failure) return Promise.reject(failure);
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const n = Math.min(BATCH - fill, chunk.byteLength - offset);
+        batch.set(chunk.subarray(offset, offset + n), fill);
+        fill += n;
+        offset += n;
+        if (fill === BATCH) send();
+      }
+      if (inFlight < MAX_IN_FLIGHT) return undefined;
+      return new Promise<void>((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    digest() {
+      if (failure) return Promise.reject(failure);
+      if (fill > 0) send();
+      return new Promise<string>((resolve, reject) => {
+        digests.push({ resolve, reject });
+        thread.post({ op: 'digest', id, algorithm });
+      });
+    },
+    dispose() {
+      thread.unregister(id);
+    },
+  };
+}
