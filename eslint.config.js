@@ -11,7 +11,7 @@ const layering = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'dist-electron/**', 'test/artifacts/**', 'renderer/dist/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.tmp/**', 'dist-electron/**', 'test/artifacts/**', 'renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -15,7 +15,8 @@ const common = {
   format: 'cjs',
   target: 'node22',
   sourcemap: 'linked',
-  external: ['electron'],
+  // The keychain is a native N-API module: it ships beside the bundle in node_modules.
+  external: ['electron', '@napi-rs/keyring'],
   logLevel: 'info',
   legalComments: 'none',
 };

@@ -45,3 +45,11 @@ try {
   rmSync(placeholder, { recursive: true, force: true });
   rmSync(out, { recursive: true, force: true });
 }
+
+// The systemd unit for headless servers, where systemd's own checker is installed.
+if (spawnSync('sh', ['-c', 'command -v systemd-analyze'], { encoding: 'utf8' }).status === 0) {
+  run('systemd-analyze', ['verify', nodePath.join(root, 'electron', 'berth.service')]);
+  console.log('dist:check: electron/berth.service verified by systemd-analyze');
+} else {
+  console.log('dist:check: systemd-analyze is not installed; electron/berth.service not verified');
+}

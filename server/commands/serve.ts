@@ -90,9 +90,12 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
       }
     });
     let stopping = false;
+    // Counted, not read from cluster.workers: disconnect() drops a worker from that list at once, while it
+    // may still be finishing a request.
+    let alive = config.workers;
     cluster.on('exit', (worker, code, signal) => {
       if (!stopping) log(`berth: worker ${worker.process.pid} exited (${signal ?? code}); not restarting`);
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(stopping ? 0 : 1);
+      if (--alive === 0) process.exit(stopping ? 0 : 1);
     });
     const stop = (): void => {
       if (stopping) return;
