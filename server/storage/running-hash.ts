@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DigestAlgorithm } from '../oci/digest.js';
 
@@ -54,12 +55,17 @@ interface Pending {
   onError(err: Error): void;
 }
 
-/** One hashing thread per process, shared by every running hash; it keeps the process alive only while busy. */
+/** A hashing thread shared by several running hashes; it keeps the process alive only while busy. */
 class HashThread {
   private worker: Worker | undefined;
   private readonly hashes = new Map<number, Pending>();
   private busy = 0;
   private nextId = 1;
+
+  /** Hashes currently registered here, to spread concurrent uploads over the threads. */
+  get load(): number {
+    return this.hashes.size;
+  }
 
   register(pending: Pending): number {
     const id = this.nextId++;
@@ -108,9 +114,18 @@ class HashThread {
   }
 }
 
-const thread = new HashThread();
+/**
+ * One thread per core: concurrent uploads (skopeo pushes three layers at once) hash in parallel, as the
+ * reference registry's goroutines do, instead of queueing on one thread.
+ */
+const pool = Array.from({ length: Math.max(1, Math.min(availableParallelism(), 8)) }, () => new HashThread());
+
+function leastLoaded(): HashThread {
+  return pool.reduce((best, t) => (t.load < best.load ? t : best));
+}
 
 export function createRunningHash(algorithm: DigestAlgorithm): RunningHash {
+  const thread = leastLoaded();
   // Batches travel to the worker and back: at most MAX_IN_FLIGHT + 1 buffers exist per hash.
   const spare: ArrayBuffer[] = [];
   const nextBatch = (): Buffer => {
