@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
-import type { RunResult } from '../support/run.js';
-
-function ok(result: RunResult): string {
-  if (result.code !== 0) throw new Error(`docker exited ${result.code}:\n${result.stderr || result.stdout}`);
-  return result.stdout.trim();
-}
+import { okOutput } from '../support/run.js';
 
 /** The real Docker engine pushes to and pulls from berth over plain HTTP on loopback (insecure by default). */
 describe('docker engine against berth serve', () => {
@@ -32,13 +27,13 @@ describe('docker engine against berth serve', () => {
   it('loads, tags, pushes, removes and pulls back the same image', async () => {
     const archive = nodePath.join(work, 'centos.tar');
     await writeDockerArchive(archive, [{ repoTags: ['berth-test/centos:7'], layers: [randomLayer(700 * 1024), randomLayer(90 * 1024, 'etc.bin')] }]);
-    ok(await dockerd.docker(['load', '-i', archive]));
-    const id = ok(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', 'berth-test/centos:7']));
+    okOutput(await dockerd.docker(['load', '-i', archive]));
+    const id = okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', 'berth-test/centos:7']));
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     const remote = `${berth.address}/centos:latest`;
-    ok(await dockerd.docker(['tag', 'berth-test/centos:7', remote]));
-    const push = ok(await dockerd.docker(['push', remote]));
+    okOutput(await dockerd.docker(['tag', 'berth-test/centos:7', remote]));
+    const push = okOutput(await dockerd.docker(['push', remote]));
     const pushedDigest = /digest: (sha256:[0-9a-f]{64})/.exec(push)?.[1];
     expect(pushedDigest, push).toBeDefined();
 
@@ -46,11 +41,11 @@ describe('docker engine against berth serve', () => {
     expect(head.status).toBe(200);
     expect(head.headers.get('docker-content-digest')).toBe(pushedDigest);
 
-    ok(await dockerd.docker(['rmi', remote, 'berth-test/centos:7']));
+    okOutput(await dockerd.docker(['rmi', remote, 'berth-test/centos:7']));
     expect((await dockerd.docker(['image', 'inspect', id])).code).not.toBe(0);
 
-    const pull = ok(await dockerd.docker(['pull', remote]));
+    const pull = okOutput(await dockerd.docker(['pull', remote]));
     expect(pull).toContain(`Digest: ${pushedDigest}`);
-    expect(ok(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', remote]))).toBe(id);
+    expect(okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', remote]))).toBe(id);
   });
 });

@@ -9,14 +9,9 @@ import { createStore } from '../../server/storage/store.js';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
-import { run, type RunResult } from '../support/run.js';
+import { okOutput, run } from '../support/run.js';
 
 const CLI = nodePath.resolve(import.meta.dirname, '..', '..', 'server', 'cli.ts');
-
-function ok(result: RunResult): string {
-  if (result.code !== 0) throw new Error(`docker exited ${result.code}:\n${result.stderr || result.stdout}`);
-  return result.stdout.trim();
-}
 
 /**
  * `docker save` archives of the real engine (Debian's 20.10 writes the legacy docker-archive layout) are
@@ -28,7 +23,7 @@ describe('import of docker save archives', () => {
   let work: string;
   const ids = new Map<string, string>();
 
-  const imageId = async (ref: string): Promise<string> => ok(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', ref]));
+  const imageId = async (ref: string): Promise<string> => okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', ref]));
 
   beforeAll(async () => {
     work = scratchDir('berth-import-docker-');
@@ -40,7 +35,7 @@ describe('import of docker save archives', () => {
       { repoTags: ['berth-test/two:2', 'berth-test/two:latest'], layers: [randomLayer(200 * 1024)] },
       { repoTags: ['three:3'], layers: [randomLayer(100 * 1024), randomLayer(10 * 1024, 'b.bin'), randomLayer(5 * 1024, 'c.bin')] },
     ]);
-    ok(await dockerd.docker(['load', '-i', source]));
+    okOutput(await dockerd.docker(['load', '-i', source]));
     for (const ref of ['berth-test/one:1', 'berth-test/two:2', 'three:3']) ids.set(ref, await imageId(ref));
   });
 
@@ -53,15 +48,15 @@ describe('import of docker save archives', () => {
   const pullBack = async (refs: string[]): Promise<void> => {
     for (const ref of refs) {
       const remote = `${berth.address}/${ref}`;
-      ok(await dockerd.docker(['pull', remote]));
+      okOutput(await dockerd.docker(['pull', remote]));
       expect(await imageId(remote), ref).toBe(ids.get(ref));
-      ok(await dockerd.docker(['rmi', remote]));
+      okOutput(await dockerd.docker(['rmi', remote]));
     }
   };
 
   it('imports a single-image docker save through the CLI while berth serves the same root', async () => {
     const saved = nodePath.join(work, 'one.tar');
-    ok(await dockerd.docker(['save', '-o', saved, 'berth-test/one:1']));
+    okOutput(await dockerd.docker(['save', '-o', saved, 'berth-test/one:1']));
     // Debian's engine writes the legacy layout: <id>/layer.tar, <id>/json, manifest.json, repositories.
     const result = await run(process.execPath, ['--import', 'tsx', CLI, 'import', saved, '--root', berth.root]);
     expect(result.code, result.stderr).toBe(0);
@@ -81,7 +76,7 @@ describe('import of docker save archives', () => {
 
   it('imports a gzipped multi-image docker save (read from a stream) with the same image IDs', async () => {
     const saved = nodePath.join(work, 'many.tar');
-    ok(await dockerd.docker(['save', '-o', saved, 'berth-test/one:1', 'berth-test/two:2', 'berth-test/two:latest', 'three:3']));
+    okOutput(await dockerd.docker(['save', '-o', saved, 'berth-test/one:1', 'berth-test/two:2', 'berth-test/two:latest', 'three:3']));
     const gz = `${saved}.gz`;
     await pipeline(createReadStream(saved), createGzip(), createWriteStream(gz));
 
@@ -95,20 +90,20 @@ describe('import of docker save archives', () => {
     expect(summary.bytesExisting).toBeGreaterThan(600 * 1024);
     expect(readdirSync(nodePath.join(berth.root, '_ingest'))).toEqual([]);
 
-    ok(await dockerd.docker(['rmi', 'berth-test/one:1', 'berth-test/two:2', 'berth-test/two:latest', 'three:3']));
+    okOutput(await dockerd.docker(['rmi', 'berth-test/one:1', 'berth-test/two:2', 'berth-test/two:latest', 'three:3']));
     await pullBack(['berth-test/one:1', 'berth-test/two:2', 'three:3']);
   });
 
   it('imports with --compress: gzipped layers, the same image ID', async () => {
     const store = createStore(new LocalDriver(berth.root));
     const saved = nodePath.join(work, 'three.tar');
-    ok(await dockerd.docker(['pull', `${berth.address}/three:3`]));
-    ok(await dockerd.docker(['save', '-o', saved, `${berth.address}/three:3`]));
+    okOutput(await dockerd.docker(['pull', `${berth.address}/three:3`]));
+    okOutput(await dockerd.docker(['save', '-o', saved, `${berth.address}/three:3`]));
     const summary = await importArchive(store, { path: saved }, { tag: 'squeezed/three:3', compress: true });
     const manifest = await store.repositories.getManifest('squeezed/three', { tag: '3' });
     expect(manifest?.parsed.layers.map((l) => l.mediaType)).toEqual(Array(3).fill('application/vnd.docker.image.rootfs.diff.tar.gzip'));
     expect(summary.images[0]?.imageId).toBe(ids.get('three:3'));
-    ok(await dockerd.docker(['rmi', `${berth.address}/three:3`]));
+    okOutput(await dockerd.docker(['rmi', `${berth.address}/three:3`]));
     ids.set('squeezed/three:3', ids.get('three:3') as string);
     await pullBack(['squeezed/three:3']);
   });

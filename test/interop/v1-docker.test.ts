@@ -3,13 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
-import { runOk, type RunResult } from '../support/run.js';
+import { okOutput, runOk } from '../support/run.js';
 import { makeV1Chain, pushV1 } from '../server/http/v1/v1-push.js';
-
-function ok(result: RunResult): string {
-  if (result.code !== 0) throw new Error(`docker exited ${result.code}:\n${result.stderr || result.stdout}`);
-  return result.stdout.trim();
-}
 
 /**
  * The real Docker engine (20.10: v2 only for push and pull, v1 for search) against images pushed over v1:
@@ -40,16 +35,16 @@ describe('docker engine and v1-pushed images', () => {
     const chain = await makeV1Chain(count, { gzip, layerBytes: 64 * 1024 });
     await pushV1(berth.port, name, 'latest', chain);
     const remote = `${berth.address}/${name}:latest`;
-    const pull = ok(await dockerd.docker(['pull', remote]));
+    const pull = okOutput(await dockerd.docker(['pull', remote]));
     expect(pull).toContain('Digest: sha256:');
-    expect(ok(await dockerd.docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', remote]))).toBe(String(count));
-    const diffIds = ok(await dockerd.docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', remote]));
+    expect(okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{len .RootFS.Layers}}', remote]))).toBe(String(count));
+    const diffIds = okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', remote]));
     expect(JSON.parse(diffIds)).toEqual(chain.map((i) => i.diffId));
     // The files of every layer are in the image Docker built from them.
-    const container = ok(await dockerd.docker(['create', remote, '/layer0.bin']));
+    const container = okOutput(await dockerd.docker(['create', remote, '/layer0.bin']));
     const exported = nodePath.join(work, `${name.replace('/', '-')}.tar`);
-    ok(await dockerd.docker(['export', '-o', exported, container]));
-    ok(await dockerd.docker(['rm', container]));
+    okOutput(await dockerd.docker(['export', '-o', exported, container]));
+    okOutput(await dockerd.docker(['rm', container]));
     const listing = (await runOk('tar', ['-tf', exported])).split('\n');
     for (let i = 0; i < count; i++) expect(listing).toContain(`layer${i}.bin`);
   });
@@ -58,14 +53,14 @@ describe('docker engine and v1-pushed images', () => {
     await pushV1(berth.port, 'searchme-v1', 'latest', await makeV1Chain(1));
     const archive = nodePath.join(work, 'v2.tar');
     await writeDockerArchive(archive, [{ repoTags: ['local/searchme:1'], layers: [randomLayer(4096)] }]);
-    ok(await dockerd.docker(['load', '-i', archive]));
+    okOutput(await dockerd.docker(['load', '-i', archive]));
     const v2Remote = `${berth.address}/team/searchme-v2:1`;
-    ok(await dockerd.docker(['tag', 'local/searchme:1', v2Remote]));
-    ok(await dockerd.docker(['push', v2Remote]));
+    okOutput(await dockerd.docker(['tag', 'local/searchme:1', v2Remote]));
+    okOutput(await dockerd.docker(['push', v2Remote]));
 
-    const out = ok(await dockerd.docker(['search', '--format', '{{.Name}}', `${berth.address}/searchme`]));
+    const out = okOutput(await dockerd.docker(['search', '--format', '{{.Name}}', `${berth.address}/searchme`]));
     expect(out.split('\n').sort()).toEqual(['searchme-v1', 'team/searchme-v2']);
-    const none = ok(await dockerd.docker(['search', '--format', '{{.Name}}', `${berth.address}/no-such-thing`]));
+    const none = okOutput(await dockerd.docker(['search', '--format', '{{.Name}}', `${berth.address}/no-such-thing`]));
     expect(none).toBe('');
   });
 });

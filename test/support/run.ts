@@ -22,6 +22,12 @@ export function run(command: string, args: readonly string[], options: { env?: N
   });
 }
 
+/** The trimmed stdout of a command that must have succeeded; otherwise throws with what it printed. */
+export function okOutput(result: RunResult): string {
+  if (result.code !== 0) throw new Error(`exited ${result.code}:\n${result.stderr || result.stdout}`);
+  return result.stdout.trim();
+}
+
 /** Like `run`, but throws with the command's stderr when it fails. */
 export async function runOk(command: string, args: readonly string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
   const result = await run(command, args, options);
