@@ -7,6 +7,7 @@ import { caIdentity, generateProxyCertificate, readProxyCertificate, type ProxyC
 import type { TrustTargetId } from '../os/certs/trust.js';
 import { createElevationRunner } from '../os/elevation/index.js';
 import { execRunner, OsError, type ElevationRunner, type ExecRunner } from '../os/exec.js';
+import { defaultDockerConfigPath, defaultHelperPath, DockerLogin } from '../os/docker/docker-login.js';
 import { validateHostname, validateIp } from '../os/hosts/hosts-block.js';
 import { HostsEditor } from '../os/hosts/hosts-editor.js';
 import { hostsPlatform } from '../os/hosts/index.js';
@@ -18,7 +19,8 @@ import { ServiceError } from './bridge-errors.js';
 export type OsMethod =
   | 'listUsers' | 'addUser' | 'getUserPassword' | 'rotateUserPassword' | 'removeUser'
   | 'getCertificate' | 'generateCertificate' | 'getTrust' | 'installTrust' | 'removeTrust'
-  | 'getHostsEntry' | 'setHostsEntry' | 'removeHostsEntry';
+  | 'getHostsEntry' | 'setHostsEntry' | 'removeHostsEntry'
+  | 'getDockerLogin' | 'logDockerIn' | 'logDockerOut';
 export type OsApi = Pick<BerthApi, OsMethod>;
 
 /** What the OS features need from the running services. */
@@ -42,6 +44,11 @@ export interface OsOptions {
   readonly clearHostResolverCache?: () => Promise<void>;
   readonly homeDir?: string;
   readonly dockerCertsRoot?: string;
+  /** Docker's client config.json (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json). */
+  readonly dockerConfigPath?: string;
+  readonly dockerHelperPath?: string;
+  /** The PATH searched for docker-credential-berth (default: this process's). */
+  readonly pathVariable?: string;
 }
 
 /** Where the app keeps its TLS files and users when the configuration names none. */
@@ -98,10 +105,8 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
   const elevate = options.elevate ?? createElevationRunner(exec, platform);
   const files = osFiles(options.dataDir, options.config);
   let keychain: Promise<Keychain> | undefined;
-  const users = async (): Promise<ManagedUsers> => {
-    keychain ??= (options.keychain ?? (async () => createKeychain(await loadKeyring(), platform)))();
-    return new ManagedUsers(await keychain, files.htpasswd);
-  };
+  const openKeychain = (): Promise<Keychain> => (keychain ??= (options.keychain ?? (async () => createKeychain(await loadKeyring(), platform)))());
+  const users = async (): Promise<ManagedUsers> => new ManagedUsers(await openKeychain(), files.htpasswd);
   const hostsTemp = nodePath.join(options.dataDir, 'tmp');
   const editor = new HostsEditor({
     target: options.hostsFile ?? hostsPlatform(platform).defaultHostsPath,
@@ -123,6 +128,14 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
       throw new OsError('not-found', 'no CA yet', 'Generate a certificate first.');
     }
   };
+  const docker = new DockerLogin({
+    keychain: openKeychain,
+    configPath: options.dockerConfigPath ?? defaultDockerConfigPath(),
+    helperPath: options.dockerHelperPath ?? defaultHelperPath(),
+    pathVariable: 'pathVariable' in options ? options.pathVariable : process.env.PATH,
+    registry,
+    password: async (name) => (await users()).password(name),
+  });
   const hostsInfo = (state: { path: string; entries: { ip: string; hostname: string }[]; changed?: boolean }): HostsInfo => ({ ...state, hostname: hostname() });
   const customHostname = (): string => {
     const name = hostname();
@@ -134,8 +147,15 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
     listUsers: bridged(async () => (await users()).list()),
     addUser: bridged(async ({ name, password }) => (await users()).add(name, password)),
     getUserPassword: bridged(async ({ name }) => ({ name, password: await (await users()).password(name) })),
-    rotateUserPassword: bridged(async ({ name, password }) => (await users()).rotate(name, password)),
-    removeUser: bridged(async ({ name }) => (await users()).remove(name)),
+    rotateUserPassword: bridged(async ({ name, password }) => {
+      const rotated = await (await users()).rotate(name, password);
+      await docker.passwordChanged(rotated.name, rotated.password);
+      return rotated;
+    }),
+    removeUser: bridged(async ({ name }) => {
+      await (await users()).remove(name);
+      await docker.userRemoved(name);
+    }),
     getCertificate: bridged(async () => (await readProxyCertificate(files)) ?? null),
     generateCertificate: bridged(async () => {
       // Port 0 (a test's ephemeral proxy) has no certs.d name yet: use the default one for the copy.
@@ -158,5 +178,8 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
       return hostsInfo(await editor.set([{ ip: validateIp(ip ?? '127.0.0.1'), hostname: customHostname() }]));
     }),
     removeHostsEntry: bridged(async () => hostsInfo(await editor.remove())),
+    getDockerLogin: bridged(() => docker.info()),
+    logDockerIn: bridged(({ user }) => docker.logIn(user)),
+    logDockerOut: bridged(() => docker.logOut()),
   };
 }

@@ -43,6 +43,20 @@ export interface CertificateInfo {
 }
 export interface TrustInfo { id: string; label: string; installed: boolean; note?: string }
 export interface HostsInfo { path: string; hostname: string; entries: { ip: string; hostname: string }[]; changed?: boolean }
+/** Docker reaching the proxy through Berth's credential helper: no `docker login`, no password in config.json. */
+export interface DockerLoginInfo {
+  /** The proxy's `host:port`, the name docker pushes to. */
+  registry: string;
+  /** The Docker client configuration file Berth edits. */
+  configPath: string;
+  /** config.json sends this registry's credentials to `docker-credential-berth`. */
+  helperRegistered: boolean;
+  /** Whose credentials the keychain holds for the registry (null: none). */
+  user: string | null;
+  /** Where `docker-credential-berth` is, and whether a folder on PATH has it. */
+  helperPath: string;
+  helperOnPath: boolean;
+}
 export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
 
 export interface BerthApi {
@@ -77,6 +91,11 @@ export interface BerthApi {
   /** Maps the configured hostname to `ip` (default 127.0.0.1) in Berth's block of the hosts file. */
   setHostsEntry(input: { ip?: string }): Promise<HostsInfo>;
   removeHostsEntry(): Promise<HostsInfo>;
+  getDockerLogin(): Promise<DockerLoginInfo>;
+  /** Registers the credential helper for the proxy's `host:port` and stores `user`'s credentials for it in the keychain. */
+  logDockerIn(input: { user: string }): Promise<DockerLoginInfo>;
+  /** Unregisters the helper for the proxy's `host:port` and erases the stored credentials. */
+  logDockerOut(): Promise<DockerLoginInfo>;
 }
 export type BerthMethod = keyof BerthApi;
 
@@ -154,6 +173,9 @@ export const INPUT_SCHEMAS = {
   getHostsEntry: noInput,
   setHostsEntry: z.strictObject({ ip: z.string().min(2).max(45).regex(/^[0-9A-Fa-f.:]+$/).optional() }),
   removeHostsEntry: noInput,
+  getDockerLogin: noInput,
+  logDockerIn: z.strictObject({ user: userName }),
+  logDockerOut: noInput,
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
 /** What the preload exposes as `window.berth`. */

@@ -32,6 +32,9 @@ export const CHANNELS = {
   getHostsEntry: 'berth:getHostsEntry',
   setHostsEntry: 'berth:setHostsEntry',
   removeHostsEntry: 'berth:removeHostsEntry',
+  getDockerLogin: 'berth:getDockerLogin',
+  logDockerIn: 'berth:logDockerIn',
+  logDockerOut: 'berth:logDockerOut',
 } as const satisfies Record<BerthMethod, `berth:${string}`>;
 export const EVENT_CHANNEL = 'berth:event';
 export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

@@ -16,6 +16,7 @@ import { RepositoriesPage } from './pages/RepositoriesPage.js';
 import { RepositoryPage } from './pages/RepositoryPage.js';
 import { StoragePage } from './pages/StoragePage.js';
 import { AccessPage } from './pages/AccessPage.js';
+import { SettingsPage } from './pages/SettingsPage.js';
 
 /** The whole console. `client` is injected: IPC or HTTP in the app, a fake in component tests. */
 export function App({ client, win = window }: { client: BerthClient; win?: Window }) {
@@ -55,6 +56,12 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
     win.location.hash = hash;
   }, [win]);
 
+  // The status event of the restart also arrives; fetching covers a transport whose event stream is down.
+  const settingsSaved = useCallback((saved: Settings) => {
+    setSettings(saved);
+    client.getStatus().then(setStatus, reportError);
+  }, [client, reportError]);
+
   const imports = useImports(client, refreshSoon);
   const onFiles = useCallback((files: File[]) => imports.start(files, importOptions), [imports, importOptions]);
   const dragging = useFileDrop(win, onFiles);
@@ -76,8 +83,8 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   }), [client, onImportEvent, refreshSoon]);
 
   const context = useMemo<AppContextValue>(
-    () => ({ client, status, settings, dataVersion, reportError, notify, navigate }),
-    [client, status, settings, dataVersion, reportError, notify, navigate],
+    () => ({ client, status, settings, dataVersion, reportError, notify, navigate, settingsSaved }),
+    [client, status, settings, dataVersion, reportError, notify, navigate, settingsSaved],
   );
 
   if (authError) {
@@ -92,13 +99,14 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   let page;
   if (route.page === 'storage') page = <StoragePage />;
   else if (route.page === 'access') page = <AccessPage />;
+  else if (route.page === 'settings') page = <SettingsPage />;
   else if (route.page === 'manifest') page = <ManifestPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
   else if (route.page === 'repository') {
     const view = tagViews[route.repository] ?? defaultTagView;
     page = <RepositoryPage key={route.repository} repository={route.repository} view={view} onView={(v) => setTagViews((all) => ({ ...all, [route.repository]: v }))} />;
   } else page = <RepositoriesPage view={repoView} onView={setRepoView} onFiles={onFiles} />;
 
-  const imagesActive = route.page !== 'storage' && route.page !== 'access';
+  const imagesActive = route.page !== 'storage' && route.page !== 'access' && route.page !== 'settings';
   return (
     <AppContext.Provider value={context}>
       <div className="app">
@@ -108,6 +116,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
             <a href={hrefs.repositories()} aria-current={imagesActive ? 'page' : undefined}>Images</a>
             <a href={hrefs.storage()} aria-current={route.page === 'storage' ? 'page' : undefined}>Storage</a>
             <a href={hrefs.access()} aria-current={route.page === 'access' ? 'page' : undefined}>Access</a>
+            <a href={hrefs.settings()} aria-current={route.page === 'settings' ? 'page' : undefined}>Settings</a>
           </nav>
           <ImportPicker onFiles={onFiles} primary />
         </header>

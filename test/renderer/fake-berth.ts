@@ -1,7 +1,7 @@
 // An in-memory BerthClient for component tests: the app gets it injected, no module is mocked. It searches,
 // sorts and pages like the real service so the UI's server-side list handling is exercised.
 import type {
-  BerthClient, BerthEvent, GcResult, ImportJob, ImportOptions, ListQuery, ManifestDetail, RepositorySummary,
+  BerthClient, BerthEvent, DockerLoginInfo, GcResult, ImportJob, ImportOptions, ListQuery, ManifestDetail, RepositorySummary,
   ServiceStatus, Settings, StorageSummary, TagSummary,
 } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
@@ -138,7 +138,15 @@ export class FakeBerth implements BerthClient {
   async runGc(input: { dryRun: boolean }) { this.record('runGc', input); return { ...this.gc, dryRun: input.dryRun }; }
   async getStatus() { this.record('getStatus'); return this.status; }
   async getSettings() { this.record('getSettings'); return this.settings; }
-  async updateSettings(input: Partial<Settings>) { this.record('updateSettings', input); this.settings = { ...this.settings, ...input }; return this.settings; }
+  async updateSettings(input: Partial<Settings>) {
+    this.record('updateSettings', input);
+    this.settings = { ...this.settings, ...input };
+    // Like the service: the listeners restart with the new values and a status event says so.
+    const { registryPort, bindAll, hostname, v1Enabled, storagePath } = this.settings;
+    this.status = { ...this.status, registry: { state: 'running', address: `${bindAll ? '0.0.0.0' : '127.0.0.1'}:${registryPort}` }, hostname, v1Enabled, storagePath };
+    this.emit({ type: 'status', status: this.status });
+    return this.settings;
+  }
   async importFromPath(input: { path: string }): Promise<ImportJob> { this.record('importFromPath', input); throw new Error('not used by the renderer'); }
   async cancelImport(input: { id: string }) { this.record('cancelImport', input); this.cancelled.push(input.id); }
   async listImports() { this.record('listImports'); return []; }
@@ -149,7 +157,12 @@ export class FakeBerth implements BerthClient {
   async addUser(input: { name: string; password?: string }) { this.record('addUser', input); const password = input.password ?? 'generated-password-0001'; this.users.set(input.name, password); return { name: input.name, password }; }
   async getUserPassword(input: { name: string }) { this.record('getUserPassword', input); return { name: input.name, password: this.users.get(input.name) ?? '' }; }
   async rotateUserPassword(input: { name: string; password?: string }) { this.record('rotateUserPassword', input); return this.addUser(input); }
-  async removeUser(input: { name: string }) { this.record('removeUser', input); this.users.delete(input.name); }
+  async removeUser(input: { name: string }) {
+    this.record('removeUser', input);
+    this.users.delete(input.name);
+    // Like the service: removing the user Docker logs in as logs Docker out.
+    if (this.dockerLogin.user === input.name) this.dockerLogin = { ...this.dockerLogin, helperRegistered: false, user: null };
+  }
   async getCertificate() { this.record('getCertificate'); return null; }
   async generateCertificate(): Promise<never> { this.record('generateCertificate'); throw new Error('not used by these tests'); }
   async getTrust() { this.record('getTrust'); return []; }
@@ -158,6 +171,20 @@ export class FakeBerth implements BerthClient {
   async getHostsEntry() { this.record('getHostsEntry'); return { path: '/etc/hosts', hostname: this.settings.hostname, entries: [] }; }
   async setHostsEntry(input: { ip?: string }): Promise<never> { this.record('setHostsEntry', input); throw new Error('not used by these tests'); }
   async removeHostsEntry(): Promise<never> { this.record('removeHostsEntry'); throw new Error('not used by these tests'); }
+
+  // Docker through the credential helper: which user's credentials the keychain holds for the proxy.
+  dockerLogin: DockerLoginInfo = {
+    registry: 'registry.local:5443', configPath: '/home/me/.docker/config.json', helperRegistered: false, user: null,
+    helperPath: '/opt/berth/electron/os/docker/docker-credential-berth', helperOnPath: false,
+  };
+  async getDockerLogin() { this.record('getDockerLogin'); return this.dockerLogin; }
+  async logDockerIn(input: { user: string }) {
+    this.record('logDockerIn', input);
+    if (!this.users.has(input.user)) throw new ApiError({ code: 'NOT_FOUND', message: `no password for ${input.user} in the keychain` });
+    this.dockerLogin = { ...this.dockerLogin, helperRegistered: true, user: input.user };
+    return this.dockerLogin;
+  }
+  async logDockerOut() { this.record('logDockerOut'); this.dockerLogin = { ...this.dockerLogin, helperRegistered: false, user: null }; return this.dockerLogin; }
 
   onEvent(listener: (e: BerthEvent) => void): () => void {
     this.listeners.add(listener);

@@ -5,8 +5,16 @@ import { useQuery } from '../hooks/use-query.js';
 import { copyText } from './CopyCommand.js';
 import { ErrorCard } from './ErrorCard.js';
 
+/** Docker through Berth's credential helper: who is logged in, and how to log one user in. */
+export interface UsersDockerLogin {
+  user: string | null;
+  logIn(user: string): Promise<void>;
+  /** Removing the logged-in user logs Docker out: the card showing it must look again. */
+  changed(): void;
+}
+
 /** Registry users: the hash goes to htpasswd, the password to the OS keychain; shown only on request. */
-export function UsersCard() {
+export function UsersCard({ docker }: { docker?: UsersDockerLogin } = {}) {
   const { client, notify } = useApp();
   const users = useQuery(() => client.listUsers(), [client]);
   const [name, setName] = useState('');
@@ -60,9 +68,15 @@ export function UsersCard() {
                 <button type="button" disabled={busy || !u.passwordInKeychain} onClick={() => void act(async () => setShown(await client.getUserPassword({ name: u.name })))}>Show</button>
                 <button type="button" disabled={busy || !u.passwordInKeychain} onClick={() => void copy(u.name)}>Copy</button>
                 <button type="button" disabled={busy} onClick={() => void act(async () => setShown(await client.rotateUserPassword({ name: u.name })))}>Rotate</button>
+                {docker ? (
+                  <button type="button" aria-label={docker.user === u.name ? `Docker logged in as ${u.name}; log in again` : `Log Docker in as ${u.name}`} disabled={busy || !u.passwordInKeychain} onClick={() => void act(() => docker.logIn(u.name))}>
+                    {docker.user === u.name ? 'Docker logged in ✓' : 'Log Docker in'}
+                  </button>
+                ) : null}
                 <button type="button" disabled={busy} onClick={() => void act(async () => {
                   await client.removeUser({ name: u.name });
                   if (shown?.name === u.name) setShown(null);
+                  docker?.changed();
                   notify(`User ${u.name} removed.`);
                 })}>Remove</button>
               </td>

@@ -11,6 +11,8 @@ export interface AppContextValue {
   reportError(error: unknown): void;
   notify(message: string, kind?: 'info' | 'error'): void;
   navigate(hash: string): void;
+  /** The Settings page saved: every page sees the new values, and the status is fetched again. */
+  settingsSaved(settings: Settings): void;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

@@ -1,13 +1,25 @@
 import { CertificateCard } from '../components/CertificateCard.js';
+import { DockerLoginCard } from '../components/DockerLoginCard.js';
 import { HostsCard } from '../components/HostsCard.js';
 import { UsersCard } from '../components/UsersCard.js';
+import { useApp } from '../hooks/app-context.js';
+import { useQuery } from '../hooks/use-query.js';
 
 /** Who may push and pull, and how Docker reaches and trusts the registry by name. */
 export function AccessPage() {
+  const { client, notify } = useApp();
+  // Shared by the Users table (log in per user) and the Docker login card (who is logged in, log out).
+  const docker = useQuery(() => client.getDockerLogin(), [client]);
+  const logDockerIn = async (user: string): Promise<void> => {
+    const info = await client.logDockerIn({ user });
+    notify(`Docker is logged in to ${info.registry} as ${user}: the password stays in the keychain.`);
+    docker.reload();
+  };
   return (
     <>
       <div className="page-head"><h1>Access</h1></div>
-      <UsersCard />
+      <UsersCard docker={{ user: docker.data?.helperRegistered ? docker.data.user : null, logIn: logDockerIn, changed: docker.reload }} />
+      <DockerLoginCard info={docker.data} error={docker.error} onReload={docker.reload} />
       <CertificateCard />
       <HostsCard />
     </>

@@ -1,0 +1,64 @@
+import { useState } from 'react';
+import type { DockerLoginInfo } from '../api/types.js';
+import { useApp } from '../hooks/app-context.js';
+import { CopyCommand } from './CopyCommand.js';
+import { ErrorCard } from './ErrorCard.js';
+
+const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** The command that puts the helper on PATH for docker (most desktop Linux sessions have ~/.local/bin on it). */
+export const linkHelperCommand = (helperPath: string): string =>
+  `mkdir -p ~/.local/bin && ln -sf ${shellQuote(helperPath)} ~/.local/bin/docker-credential-berth`;
+
+/**
+ * Whether docker reaches the proxy through Berth's credential helper. Logging in is per user (the Users
+ * table); this card says who is logged in, how the helper is found, and logs out.
+ */
+export function DockerLoginCard({ info, error, onReload }: { info: DockerLoginInfo | undefined; error: unknown; onReload(): void }) {
+  const { client, notify } = useApp();
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const loggedIn = Boolean(info?.helperRegistered && info.user);
+
+  const logOut = async (): Promise<void> => {
+    setBusy(true);
+    setFailure(null);
+    try {
+      const after = await client.logDockerOut();
+      notify(`Docker is logged out of ${after.registry}.`);
+      onReload();
+    } catch (e) {
+      setFailure(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="docker-login-heading">
+      <h2 id="docker-login-heading">Docker login</h2>
+      {error && !info ? <ErrorCard error={error} action="read the Docker login" onRetry={onReload} /> : null}
+      {info ? (
+        <>
+          <p data-testid="docker-login-state" role="status">
+            {loggedIn
+              ? <>Docker is logged in to <code>{info.registry}</code> as <strong>{info.user}</strong> through Berth: the password is in the keychain, and <code>{info.configPath}</code> only names the helper.</>
+              : <>Docker is not logged in to <code>{info.registry}</code> through Berth. Use “Log Docker in” next to a user above: no <code>docker login</code> and no password in <code>{info.configPath}</code>.</>}
+          </p>
+          {loggedIn ? <CopyCommand label="Then" text={`docker push ${info.registry}/IMAGE:TAG`} /> : null}
+          <p data-testid="docker-helper-state">
+            {info.helperOnPath
+              ? <>Docker finds <code>docker-credential-berth</code> on your <code>PATH</code>.</>
+              : <><strong>Docker cannot find <code>docker-credential-berth</code> yet:</strong> it must be on the <code>PATH</code> of the shell that runs docker. Link it into <code>~/.local/bin</code>:</>}
+          </p>
+          {info.helperOnPath ? null : <CopyCommand label="Link the helper" text={linkHelperCommand(info.helperPath)} />}
+          {info.helperOnPath ? null : <p className="muted">If <code>~/.local/bin</code> is not on your <code>PATH</code>, add it in your shell profile and open a new terminal.</p>}
+          <div className="row docker-login">
+            <button type="button" disabled={busy || (!info.helperRegistered && !info.user)} onClick={() => void logOut()}>Log Docker out</button>
+          </div>
+        </>
+      ) : null}
+      {failure ? <ErrorCard error={failure} action="log Docker out" /> : null}
+    </section>
+  );
+}
