@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync, readdirSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import * as nodePath from 'node:path';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { digestFromHash, newHasher } from '../../server/oci/digest.js';
@@ -12,7 +12,12 @@ export function skopeo(...args: string[]): Promise<string> {
   return runOk(requireTool('skopeo'), args);
 }
 
-export async function sha256File(file: string, gunzip = false): Promise<string> {
+export function sha256File(file: string, gunzip = false): Promise<string> {
+  return sha256Stream(createReadStream(file, { highWaterMark: 1024 * 1024 }), gunzip);
+}
+
+/** The sha256 digest of everything a stream yields (gunzipped first if asked), hashed as it flows. */
+export async function sha256Stream(source: Readable, gunzip = false): Promise<string> {
   const hash = newHasher('sha256');
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -20,7 +25,6 @@ export async function sha256File(file: string, gunzip = false): Promise<string> 
       done();
     },
   });
-  const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   await (gunzip ? pipeline(source, createGunzip(), sink) : pipeline(source, sink));
   return digestFromHash('sha256', hash).value;
 }

@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDigest } from '../../server/oci/digest.js';
 import { paths } from '../../server/storage/paths.js';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
-import { requireTool } from '../support/run.js';
-import { readDirImage, sha256File, skopeo } from './clients.js';
-import { OciLayout, type Descriptor } from './oci-layout.js';
+import { sha256File } from './clients.js';
+import { buildCrashImages, expectRecovered, killDuringPush, pushImage, type CrashImages } from './crash-scenario.js';
 
 const LARGE = 300 * 1024 * 1024;
 const KILL_AFTER = 8 * 1024 * 1024;
@@ -48,24 +46,15 @@ describe('berth killed during a push', () => {
   let root: string;
   let work: string;
   let berth: BerthProcess | undefined;
-  let pusher: ChildProcess | undefined;
-  let source: OciLayout;
-  let imageA: { manifest: Descriptor; layers: Descriptor[] };
-  let imageB: { manifest: Descriptor; layer: Descriptor };
+  let images: CrashImages;
 
   beforeAll(async () => {
     root = scratchDir('berth-crash-root-');
     work = scratchDir('berth-crash-');
-    source = new OciLayout(nodePath.join(work, 'src'));
-    imageA = await source.addRandomImage(3, 200 * 1024);
-    source.tag('a', imageA.manifest);
-    const { layer, diffId } = await source.addLargeLayer(LARGE);
-    imageB = { manifest: source.addImage([layer], [diffId]).manifest, layer };
-    source.tag('b', imageB.manifest);
+    images = await buildCrashImages(nodePath.join(work, 'src'), 'crash', LARGE);
   }, 300_000);
 
   afterAll(async () => {
-    if (pusher && pusher.exitCode === null && pusher.signalCode === null) pusher.kill('SIGKILL');
     await berth?.stop();
     if (root) removeDir(root);
     if (work) removeDir(work);
@@ -73,23 +62,9 @@ describe('berth killed during a push', () => {
 
   it('keeps the store consistent and recovers on restart', { timeout: 600_000 }, async () => {
     berth = await startBerth({ root });
-    const address = berth.address;
-    await skopeo('copy', '--dest-tls-verify=false', `oci:${source.dir}:a`, `docker://${address}/crash/a:v1`);
-
-    const child = spawn(requireTool('skopeo'), ['copy', '--dest-tls-verify=false', `oci:${source.dir}:b`, `docker://${address}/crash/b:v1`], { stdio: 'ignore' });
-    pusher = child;
-    const pusherExit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + 120_000;
-    while (largestUpload(root, 'crash/b') < KILL_AFTER) {
-      if (child.exitCode !== null) throw new Error(`skopeo finished (exit ${child.exitCode}) before the upload could be interrupted`);
-      if (Date.now() > deadline) throw new Error('the upload of the large layer never started');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    // Freeze the client first, so the upload cannot complete between the check and the kill.
-    child.kill('SIGSTOP');
-    await berth.kill();
-    child.kill('SIGKILL');
-    await pusherExit;
+    await pushImage(berth, images, 'a');
+    await killDuringPush(berth, images, () => Promise.resolve(largestUpload(root, 'crash/b')), KILL_AFTER, 10);
+    const { imageA, imageB } = images;
     const killedAt = largestUpload(root, 'crash/b');
     expect(killedAt).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(killedAt).toBeLessThan(imageB.layer.size);
@@ -102,23 +77,6 @@ describe('berth killed during a push', () => {
     expect(existsSync(nodePath.join(root, paths.tagLink('crash/b', 'v1')))).toBe(false);
 
     berth = await startBerth({ root });
-    const url = berth.url;
-    for (const method of ['HEAD', 'GET']) expect((await fetch(`${url}/v2/crash/b/blobs/${imageB.layer.digest}`, { method })).status).toBe(404);
-    expect((await fetch(`${url}/v2/crash/b/manifests/v1`)).status).toBe(404);
-
-    const pulledA = await readDirImage(await pullToDir(berth.address, 'crash/a:v1', 'a-after'));
-    expect(pulledA.manifestBytes.equals(readFileSync(source.blobPath(imageA.manifest.digest)))).toBe(true);
-    expect(pulledA.manifest.layers.map((l) => l.digest)).toEqual(imageA.layers.map((l) => l.digest));
-
-    await skopeo('copy', '--dest-tls-verify=false', `oci:${source.dir}:b`, `docker://${berth.address}/crash/b:v1`);
-    const pulledB = await readDirImage(await pullToDir(berth.address, 'crash/b:v1', 'b-after'));
-    expect(pulledB.manifestBytes.equals(readFileSync(source.blobPath(imageB.manifest.digest)))).toBe(true);
-    expect(pulledB.manifest.layers.map((l) => l.digest)).toEqual([imageB.layer.digest]);
+    await expectRecovered(berth, images, work);
   });
-
-  async function pullToDir(address: string, ref: string, into: string): Promise<string> {
-    const dir = nodePath.join(work, into);
-    await skopeo('copy', '--src-tls-verify=false', `docker://${address}/${ref}`, `dir:${dir}`);
-    return dir;
-  }
 });

@@ -15,6 +15,8 @@ export interface SwiftS3 {
   readonly secretAccessKey: string;
   /** A new bucket with a unique name. */
   createBucket(prefix?: string): Promise<string>;
+  /** An SDK client for this store, to look at a bucket from outside Berth; the caller destroys it. */
+  client(): S3Client;
   /** The environment a `berth` process needs to store in `bucket` (SETTINGS_FLAVOR=s3 and the rest). */
   berthEnv(bucket: string, extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Stops every Swift process this helper started and removes its data. */
@@ -61,20 +63,23 @@ export async function startSwiftS3(): Promise<SwiftS3> {
   const endpoint = `http://127.0.0.1:${proxy}`;
   const credentials = { accessKeyId: 'test:tester', secretAccessKey: 'testing' };
   const region = 'us-east-1';
+  const client = (): S3Client =>
+    new S3Client({ endpoint, region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   return {
     endpoint,
     region,
     ...credentials,
     createBucket: async (prefix = 'berth') => {
       const bucket = `${prefix}-${randomBytes(5).toString('hex')}`;
-      const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+      const s3 = client();
       try {
-        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       } finally {
-        client.destroy();
+        s3.destroy();
       }
       return bucket;
     },
+    client,
     berthEnv: (bucket, extra = {}) => ({
       SETTINGS_FLAVOR: 's3',
       AWS_BUCKET: bucket,
