@@ -96,8 +96,11 @@ export class DockerLogin {
 
   /** A rotated password follows into the Docker login that uses it, so pushes keep working. */
   async passwordChanged(user: string, password: string): Promise<void> {
+    // Without a running proxy there is no address docker could have been logged in to.
+    const registry = this.options.registry();
+    if (/:0$/.test(registry)) return;
     const keychain = await this.options.keychain();
-    const account = dockerAccount(this.registry());
+    const account = dockerAccount(registry);
     const stored = await keychain.get(account);
     if (stored !== undefined && stored.slice(0, stored.indexOf(':')) === user) await keychain.set(account, `${user}:${password}`);
   }
