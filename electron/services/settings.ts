@@ -1,7 +1,7 @@
 import { readFile, mkdir } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../server/auth/atomic-file.js';
+import { writeFileAtomic } from '../../server/fs/atomic-file.js';
 import type { BerthConfig } from '../../server/config.js';
 import type { Settings } from '../shared/bridge.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import bcrypt from 'bcryptjs';
-import { withFileLock, writeFileAtomic } from './atomic-file.js';
+import { withFileLock, writeFileAtomic } from '../fs/atomic-file.js';
 
 // apache-md5 is CommonJS whose typings claim an ES default export; `require` sidesteps the mismatch.
 const aprMd5 = createRequire(import.meta.url)('apache-md5') as (password: string, salt?: string) => string;

@@ -35,7 +35,6 @@ export const WireCode = {
   TOOMANYREQUESTS: register('TOOMANYREQUESTS', { status: 429, message: 'too many requests', description: 'The client is rate limited.' }),
   PAGINATION_NUMBER_INVALID: register('PAGINATION_NUMBER_INVALID', { status: 400, message: 'invalid number of results requested', description: 'The `n` query parameter is not a non-negative integer within the limit.' }),
   RANGE_INVALID: register('RANGE_INVALID', { status: 416, message: 'invalid content range', description: 'The chunk does not start where the upload ends, or the requested byte range cannot be satisfied.' }),
-  MANIFEST_TOO_LARGE: register('MANIFEST_TOO_LARGE', { status: 413, message: 'manifest too large', description: 'The manifest body exceeds the size limit.' }),
   UNKNOWN: register('UNKNOWN', { status: 500, message: 'unknown error', description: 'An unexpected server error.' }),
   UNAVAILABLE: register('UNAVAILABLE', { status: 503, message: 'service unavailable', description: 'The storage backend is unavailable.' }),
 } as const;

@@ -7,7 +7,7 @@ import { createRunningHash, type RunningHash } from './running-hash.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
-import { KeyedMutex } from './keyed-mutex.js';
+import { KeyedMutex } from '../fs/keyed-mutex.js';
 
 export interface UploadState {
   readonly id: string;

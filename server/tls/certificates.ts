@@ -3,7 +3,7 @@ import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { writeFileAtomic } from '../auth/atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { certsDirName, parseHostName } from './hostname.js';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { writeFileAtomic } from '../../../server/auth/atomic-file.js';
+import { writeFileAtomic } from '../../../server/fs/atomic-file.js';
 import { describeCertificate, writeCertificateSet, type CertificateDescription } from '../../../server/tls/certificates.js';
 
 /** What the UI shows about the proxy's certificate and the CA behind it. */

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { writeFileAtomic } from '../../../server/auth/atomic-file.js';
+import { writeFileAtomic } from '../../../server/fs/atomic-file.js';
 import { OsError } from '../exec.js';
 
 /** The name after `docker-credential-`: docker runs `docker-credential-berth`. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { withFileLock } from '../../../server/auth/atomic-file.js';
+import { withFileLock } from '../../../server/fs/atomic-file.js';
 import { elevationFailure } from '../elevation/index.js';
 import { OsError, type ElevationRunner, type ExecRunner } from '../exec.js';
 import { readBerthBlock, withBerthBlock, type HostsEntry } from './hosts-block.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KeyedMutex } from '../../storage/keyed-mutex.js';
+import type { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
 
 /** A v1 repository as the route named it and as the store keeps it. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProtocolHandler } from '../../app.js';
-import { KeyedMutex } from '../../storage/keyed-mutex.js';
+import { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
 import type { RequestTarget } from '../request.js';
 import type { V1Context, V1Handler, V1Repository } from './context.js';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../../server/auth/atomic-file.js';
+import { writeFileAtomic } from '../../../server/fs/atomic-file.js';
 import { watchFiles, type FileWatch } from '../../../server/proxy/file-watch.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

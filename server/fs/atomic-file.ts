@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
+import { KeyedMutex } from './keyed-mutex.js';
 
 /**
  * Replaces `file` so that readers (the proxy's reloader, docker, an editor) only ever see the old or the
@@ -45,16 +46,8 @@ async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Serialises read-modify-write cycles on one file within this process, so two edits cannot lose each other. */
-const queues = new Map<string, Promise<unknown>>();
+const fileLocks = new KeyedMutex();
 
 export function withFileLock<T>(file: string, task: () => Promise<T>): Promise<T> {
-  const key = nodePath.resolve(file);
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const tail = run.catch(() => undefined);
-  queues.set(key, tail);
-  void tail.then(() => {
-    if (queues.get(key) === tail) queues.delete(key);
-  });
-  return run;
+  return fileLocks.run(nodePath.resolve(file), task);
 }
