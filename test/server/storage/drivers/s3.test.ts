@@ -17,4 +17,4 @@ describeDriverConformance('s3 (OpenStack Swift)', async () => {
   await driver.check();
   return { driver, cleanup: async () => driver.close() };
   // A small page size reaches listing and batch-delete pagination with a few hundred objects.
-}, { manyChildren: 250 });
+}, { manyChildren: 250, overwriteMayMiss: true });
