@@ -25,9 +25,13 @@ export function validateIp(ip: string): string {
   return ip;
 }
 
-/** A file as lines that each keep their own terminator, so untouched lines come back byte for byte. */
+/**
+ * A file as lines that each keep their own terminator, so untouched lines come back byte for byte. Only
+ * LF ends a line; a bare CR (even a final one) stays part of its line's text.
+ */
 const splitKeepingEol = (text: string): string[] => (text === '' ? [] : text.split(/(?<=\n)/));
-const body = (line: string): string => line.replace(/\r?\n$/, '');
+const terminator = (line: string): string => /\r?\n$/.exec(line)?.[0] ?? '';
+const body = (line: string): string => line.slice(0, line.length - terminator(line).length);
 
 function findBlock(lines: readonly string[]): { begin: number; end: number } | undefined {
   const begin = lines.findIndex((l) => body(l).trim() === BEGIN_MARKER);
@@ -54,26 +58,32 @@ export function readBerthBlock(text: string): HostsEntry[] | undefined {
 }
 
 /**
- * The file with Berth's block set to `entries` (or removed when null). Only the block's lines change:
- * the dominant line ending is reused, and whether the file ended with a newline stays as it was.
+ * The file with Berth's block set to `entries` (or removed when null). Only the block's lines change: a
+ * new block takes the file's dominant line ending, an existing one keeps its own, and whether the file
+ * ended with a newline stays as it was. set/remove round trips are byte-exact.
  */
 export function withBerthBlock(text: string, entries: readonly HostsEntry[] | null, defaultEol = '\n'): string {
   const lines = splitKeepingEol(text);
-  const eol = text.includes('\r\n') ? '\r\n' : text.includes('\n') ? '\n' : defaultEol;
   const block = findBlock(lines);
   const valid = entries?.map((e) => ({ ip: validateIp(e.ip), hostname: validateHostname(e.hostname) }));
   const blockLines = valid && valid.length > 0 ? [BEGIN_MARKER, ...valid.map((e) => `${e.ip}\t${e.hostname}`), END_MARKER] : [];
 
   if (block) {
-    const last = lines[block.end]!;
-    const endedFile = !last.endsWith('\n');
+    // The BEGIN line always has a terminator (END follows it): the ending Berth chose when it added the block.
+    const eol = terminator(lines[block.begin]!);
+    const endedFile = terminator(lines[block.end]!) === '';
     const replacement = blockLines.map((l, i) => (i === blockLines.length - 1 && endedFile ? l : l + eol));
     const out = [...lines.slice(0, block.begin), ...replacement, ...lines.slice(block.end + 1)];
-    // The block was the unterminated tail: the line before it gets its original (absent) newline back.
-    if (replacement.length === 0 && endedFile && block.begin > 0 && block.begin === out.length) out[out.length - 1] = body(out[out.length - 1]!);
+    // The block was the unterminated tail: the line before it loses exactly the terminator Berth gave it
+    // when appending (a bare CR of the user's, say, stays).
+    if (replacement.length === 0 && endedFile && block.begin > 0 && block.begin === out.length) {
+      const previous = out[out.length - 1]!;
+      if (previous.endsWith(eol)) out[out.length - 1] = previous.slice(0, previous.length - eol.length);
+    }
     return out.join('');
   }
   if (blockLines.length === 0) return text;
+  const eol = text.includes('\r\n') ? '\r\n' : text.includes('\n') ? '\n' : defaultEol;
   const hadFinalNewline = text === '' || text.endsWith('\n');
   if (hadFinalNewline) return text + blockLines.map((l) => l + eol).join('');
   return text + eol + blockLines.join(eol);

@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { elevatedCommandFor } from '../../../electron/os/elevation/index.js';
 import { execRunner, type Command, type ElevationRunner, type ExecRunner } from '../../../electron/os/exec.js';
-import { BEGIN_MARKER, END_MARKER, validateHostname, withBerthBlock } from '../../../electron/os/hosts/hosts-block.js';
+import { BEGIN_MARKER, END_MARKER, readBerthBlock, validateHostname, withBerthBlock } from '../../../electron/os/hosts/hosts-block.js';
 import { HostsEditor } from '../../../electron/os/hosts/hosts-editor.js';
 import { hostsPlatform } from '../../../electron/os/hosts/index.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
@@ -91,6 +91,35 @@ describe('hosts block', () => {
     expect(readFileSync(h.file, 'utf8').endsWith(`192.168.1.20\tregistry.berth.test\r\n${END_MARKER}`)).toBe(true);
     await h.editor.remove();
     expect(readFileSync(h.file, 'utf8')).toBe(noEol);
+  });
+
+  it('round-trips byte for byte with every line ending, a final bare CR included', async () => {
+    const endings = ['\n', '\r\n', '\r'];
+    const finals = ['', '\n', '\r\n', '\r', '\r\r', '\n\r'];
+    let cases = 0;
+    for (const a of endings) {
+      for (const b of endings) {
+        for (const last of finals) {
+          const original = `127.0.0.1 localhost${a}10.0.0.5 nas.lan${b}# last line${last}`;
+          const set = withBerthBlock(original, ENTRY);
+          expect(readBerthBlock(set), JSON.stringify(original)).toEqual(ENTRY);
+          expect(set.startsWith(original), JSON.stringify(original)).toBe(true);
+          const updated = withBerthBlock(set, [{ ip: '10.9.9.9', hostname: 'registry.berth.test' }]);
+          expect(readBerthBlock(updated)).toEqual([{ ip: '10.9.9.9', hostname: 'registry.berth.test' }]);
+          expect(withBerthBlock(updated, null), JSON.stringify(original)).toBe(original);
+          expect(withBerthBlock(set, null), JSON.stringify(original)).toBe(original);
+          cases++;
+        }
+      }
+    }
+    expect(cases).toBe(54);
+    // And through the editor and the real write script.
+    const bareCr = '127.0.0.1 localhost\n10.1.1.1 printer\r';
+    const h = harness(bareCr);
+    await h.editor.set(ENTRY);
+    expect(readFileSync(h.file, 'latin1')).toBe(`${bareCr}\n${BEGIN_MARKER}\n127.0.0.1\tregistry.berth.test\n${END_MARKER}`);
+    await h.editor.remove();
+    expect(readFileSync(h.file, 'latin1')).toBe(bareCr);
   });
 
   it("updates an existing Berth block in place and leaves a foreign block alone", async () => {
