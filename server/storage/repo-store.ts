@@ -69,8 +69,10 @@ export class RepositoryStore {
   /**
    * Validates and stores a manifest: its bytes go to the blob store exactly as received, then the revision
    * link, then the tag. A reader never sees a tag before the manifest it points to is complete.
+   * `extraTags` (OCI's `?tag=` on a by-digest PUT) point at the same revision, under the digest the client
+   * chose: a manifest pushed by `sha512:…` is `sha512:…` by tag too.
    */
-  async putManifest(name: string, reference: ManifestReference, body: Buffer, contentType?: string): Promise<StoredManifest> {
+  async putManifest(name: string, reference: ManifestReference, body: Buffer, contentType?: string, extraTags: readonly string[] = []): Promise<StoredManifest> {
     if (body.byteLength > MAX_MANIFEST_BYTES) {
       throw new BerthError('manifest-too-large', `manifest is ${body.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
     }
@@ -92,6 +94,10 @@ export class RepositoryStore {
     const tag = 'tag' in reference ? reference.tag : undefined;
     if (tag !== undefined) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
     this.emit('pushed', { repository: name, digest: digest.value, tag, mediaType: parsed.mediaType });
+    for (const extra of extraTags) {
+      await this.driver.putContent(paths.tagLink(name, assertTag(extra)), linkContent(digest));
+      this.emit('pushed', { repository: name, digest: digest.value, tag: extra, mediaType: parsed.mediaType });
+    }
     return stored;
   }
 

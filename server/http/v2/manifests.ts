@@ -1,4 +1,4 @@
-import { BerthError } from '../../errors/domain.js';
+import { BerthError, isBerthError } from '../../errors/domain.js';
 import { WireCode } from '../../errors/codes.js';
 import { looksLikeDigest, parseDigest } from '../../oci/digest.js';
 import { ALL_MANIFEST_TYPES } from '../../oci/media-types.js';
@@ -12,6 +12,20 @@ import type { V2Handler } from './context.js';
 /** A reference slot holds a digest when it looks like one, otherwise a tag; both are validated. */
 export function parseReference(ref: string): ManifestReference {
   return looksLikeDigest(ref) ? { digest: parseDigest(ref) } : { tag: assertTag(ref) };
+}
+
+/**
+ * The reference of a read. The spec's endpoint table gives GET and HEAD of a manifest only 200 and 404: a
+ * reference that is neither a valid tag nor a digest names no manifest, so it is `MANIFEST_UNKNOWN`, not
+ * the 400 a PUT or DELETE of the same reference gets.
+ */
+function readReference(ref: string, name: string): ManifestReference {
+  try {
+    return parseReference(ref);
+  } catch (err) {
+    if (!isBerthError(err, 'tag-invalid') && !isBerthError(err, 'digest-invalid')) throw err;
+    throw new BerthError('manifest-not-found', `${JSON.stringify(ref.slice(0, 200))} is neither a tag nor a digest of a manifest in repository ${name}: ${err.message}`);
+  }
 }
 
 /**
@@ -30,7 +44,7 @@ const etagMatches = (ifNoneMatch: string | undefined, digest: string): boolean =
 
 /** `GET|HEAD /v2/<name>/manifests/<ref>`: the exact bytes pushed, with their own media type. */
 export const getManifest: V2Handler = async ({ req, res, store, name, param, headOnly }) => {
-  const reference = parseReference(param);
+  const reference = readReference(param, name);
   const stored = await store.repositories.getManifest(name, reference);
   const what = 'tag' in reference ? `tag ${reference.tag}` : `manifest ${reference.digest.value}`;
   if (!stored) throw new BerthError('manifest-not-found', `${what} is not in repository ${name}`);
@@ -63,8 +77,7 @@ export const putManifest: V2Handler = async ({ req, res, store, name, param, que
   if (extraTags.length > MAX_QUERY_TAGS) throw new WireError(WireCode.TAG_INVALID, `at most ${MAX_QUERY_TAGS} tag parameters`, null, { status: 414 });
   extraTags.forEach(assertTag);
   const body = await readSmallBody(req, MAX_MANIFEST_BYTES, () => new BerthError('manifest-too-large', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`));
-  const stored = await store.repositories.putManifest(name, reference, body, header(req, 'content-type'));
-  for (const tag of extraTags) await store.repositories.putManifest(name, { tag }, body, header(req, 'content-type'));
+  const stored = await store.repositories.putManifest(name, reference, body, header(req, 'content-type'), extraTags);
   const headers: Record<string, string> = {
     Location: `/v2/${name}/manifests/${stored.digest.value}`,
     'Docker-Content-Digest': stored.digest.value,
