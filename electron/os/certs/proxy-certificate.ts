@@ -22,6 +22,8 @@ export interface CertificateDetails {
 export interface CaIdentity {
   readonly file: string;
   readonly pem: string;
+  /** SHA-256 of the file's bytes: an elevated copy installs the file only if its own copy hashes to this. */
+  readonly fileSha256: string;
   readonly sha1: string;
   readonly serial: string;
 }
@@ -70,7 +72,14 @@ export async function readProxyCertificate(files: ProxyCertificateFiles): Promis
 }
 
 export async function caIdentity(caFile: string): Promise<CaIdentity> {
-  const pem = await readFile(caFile, 'utf8');
+  const bytes = await readFile(caFile);
+  const pem = bytes.toString('utf8');
   const cert = new X509Certificate(pem);
-  return { file: caFile, pem, sha1: createHash('sha1').update(cert.raw).digest('hex').toUpperCase(), serial: cert.serialNumber.toUpperCase() };
+  return {
+    file: caFile,
+    pem,
+    fileSha256: createHash('sha256').update(bytes).digest('hex'),
+    sha1: createHash('sha1').update(cert.raw).digest('hex').toUpperCase(),
+    serial: cert.serialNumber.toUpperCase(),
+  };
 }

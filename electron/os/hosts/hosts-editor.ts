@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { withFileLock } from '../../../server/fs/atomic-file.js';
+import { CHECKED_COPY_MESSAGES } from '../elevation/checked-copy.js';
 import { elevationFailure } from '../elevation/index.js';
 import { OsError, type ElevationRunner, type ExecRunner } from '../exec.js';
 import { readBerthBlock, withBerthBlock, type HostsEntry } from './hosts-block.js';
@@ -48,8 +49,8 @@ async function readHosts(file: string): Promise<string> {
 
 /**
  * Edits only Berth's block of the hosts file. The new content is staged in a temp file, then one fixed
- * elevated command checks its hash (and that the target did not change since it was read), backs the
- * target up and copies the temp file over it. The file is read back afterwards: antivirus tools revert
+ * elevated command copies it into a folder of its own (refusing links), checks the hash of that copy (and
+ * that the target did not change since it was read), backs the target up and installs the checked copy. The file is read back afterwards: antivirus tools revert
  * hosts edits silently, and the user must hear about it.
  */
 export class HostsEditor {
@@ -98,6 +99,8 @@ export class HostsEditor {
       }
       const result = await elevate(platform.writeCommand({ temp, sha256: sha256(next), currentSha256: sha256(current), target }));
       if (result.code === WRITE_EXIT.targetChanged) return 'retry';
+      if (result.code === WRITE_EXIT.altered) throw new OsError('failed', `cannot write ${target}: ${CHECKED_COPY_MESSAGES.altered}`);
+      if (result.code === WRITE_EXIT.notRegular) throw new OsError('failed', `cannot write ${target}: ${CHECKED_COPY_MESSAGES.notRegular}`);
       if (result.code !== 0) throw elevationFailure(os, result, `cannot write ${target}`);
     } catch (err) {
       throw err instanceof OsError ? err : new OsError('failed', `cannot write ${target}: ${err instanceof Error ? err.message : String(err)}`);

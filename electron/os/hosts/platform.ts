@@ -1,3 +1,4 @@
+import { CHECKED_COPY_EXIT, posixCheckedCopy } from '../elevation/checked-copy.js';
 import type { Command } from '../exec.js';
 
 /** What differs per OS when Berth edits the hosts file. */
@@ -11,20 +12,21 @@ export interface HostsPlatform {
 }
 
 /** Exit codes of the write script, shared by every OS's version of it. */
-export const WRITE_EXIT = { tempAltered: 3, targetChanged: 4 } as const;
+export const WRITE_EXIT = { ...CHECKED_COPY_EXIT, targetChanged: 4 } as const;
 
 /**
  * POSIX form of the write script. Fixed text; the paths and hashes arrive as positional arguments so
- * nothing is ever spliced into the shell. `cp` (not mv) because /etc/hosts is often a bind mount.
+ * nothing is ever spliced into the shell. The staged file is taken through the checked copy (never read
+ * twice, never through a link); `cp` (not mv) onto the target because /etc/hosts is often a bind mount.
+ * The cache flush is best effort: the file is already written when it runs.
  */
 export const posixWriteScript = (sha256: string, flush: string): string =>
   [
     'set -eu',
-    'tmp=$1; sum=$2; before=$3; target=$4',
-    `h() { ${sha256} "$1" | cut -d' ' -f1; }`,
-    `[ "$(h "$tmp")" = "$sum" ] || { echo 'the new content was altered before it could be copied' >&2; exit ${WRITE_EXIT.tempAltered}; }`,
+    'src=$1; sum=$2; before=$3; target=$4',
+    ...posixCheckedCopy(sha256),
     `[ "$(h "$target")" = "$before" ] || { echo 'the hosts file was changed by another program meanwhile' >&2; exit ${WRITE_EXIT.targetChanged}; }`,
     'cp -p -- "$target" "$target.berth-backup"',
-    'cp -- "$tmp" "$target"',
-    ...(flush ? [flush] : []),
+    'cp -- "$work/copy" "$target"',
+    ...(flush ? [`{ ${flush}; } >/dev/null 2>&1 || true`] : []),
   ].join('\n');

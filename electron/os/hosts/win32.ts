@@ -1,14 +1,16 @@
 import * as nodePath from 'node:path';
+import { powershellCheckedCopy } from '../elevation/checked-copy.js';
 import { WRITE_EXIT, type HostsPlatform } from './platform.js';
 
 export const SCRIPT = [
-  'param($tmp, $sum, $before, $target)',
+  'param($src, $sum, $before, $target)',
   "$ErrorActionPreference = 'Stop'",
-  `if ((Get-FileHash -Algorithm SHA256 -LiteralPath $tmp).Hash -ne $sum) { exit ${WRITE_EXIT.tempAltered} }`,
+  ...powershellCheckedCopy(),
   `if ((Get-FileHash -Algorithm SHA256 -LiteralPath $target).Hash -ne $before) { exit ${WRITE_EXIT.targetChanged} }`,
   'Copy-Item -LiteralPath $target -Destination "$target.berth-backup" -Force',
-  // Writing into the existing file keeps its ACL and attributes; a rename-over trips antivirus locks.
-  '[System.IO.File]::WriteAllBytes($target, [System.IO.File]::ReadAllBytes($tmp))',
+  // The bytes that were hashed, not a second read. Writing into the existing file keeps its ACL and
+  // attributes; a rename-over trips antivirus locks.
+  '[System.IO.File]::WriteAllBytes($target, $bytes)',
 ].join('; ');
 
 const windowsDir = process.env.SystemRoot ?? process.env.windir ?? 'C:\\Windows';

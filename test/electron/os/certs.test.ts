@@ -1,5 +1,6 @@
 // One-click certificates: a strict chain, taken up by the running proxy without restart, trusted by skopeo;
 // and the exact trust commands of each OS.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import * as tls from 'node:tls';
@@ -84,17 +85,18 @@ describe('one-click certificate', () => {
   });
 });
 
-const CA: CaIdentity = { file: '/data/tls/ca.crt', pem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n', sha1: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', serial: '4F1A2B' };
+const CA: CaIdentity = { file: '/data/tls/ca.crt', pem: '-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n', fileSha256: 'cc'.repeat(32), sha1: 'A1B2C3D4E5F60718293A4B5C6D7E8F9012345678', serial: '4F1A2B' };
 const line = (c: Command): string => [c.program, ...c.args].join(' ');
 const noExec: ExecRunner = async () => ({ code: 1, stdout: '', stderr: '' });
 
 describe('trust commands per OS', () => {
   const deps = { exec: noExec, elevate: noExec, homeDir: '/Users/ann', registry: 'registry.berth.test:5443' };
 
-  it('Linux: copies ca.crt into /etc/docker/certs.d/<host>:<port>/ behind the elevation prompt', () => {
+  it('Linux: copies ca.crt into /etc/docker/certs.d/<host>:<port>/ behind the elevation prompt, hash checked', () => {
     const [target] = trustTargets(deps, 'linux');
     expect(target?.id).toBe('docker-certs-d');
-    expect(target?.installCommands(CA)).toEqual([{ elevated: true, command: { program: '/bin/sh', args: ['-c', INSTALL_SCRIPT, 'berth-trust', '/etc/docker/certs.d/registry.berth.test:5443', '/data/tls/ca.crt'] } }]);
+    expect(target?.installCommands(CA)).toEqual([{ elevated: true, command: { program: '/bin/sh', args: ['-c', INSTALL_SCRIPT, 'berth-trust', '/etc/docker/certs.d/registry.berth.test:5443', '/data/tls/ca.crt', 'cc'.repeat(32)] } }]);
+    expect(INSTALL_SCRIPT).toContain('cp -RP -- "$src" "$work/copy"');
     expect(target?.removeCommands(CA)).toEqual([{ elevated: true, command: { program: '/bin/sh', args: ['-c', REMOVE_SCRIPT, 'berth-trust', '/etc/docker/certs.d/registry.berth.test:5443'] } }]);
   });
 
@@ -119,6 +121,7 @@ describe('trust commands per OS', () => {
     const tlsDir = nodePath.join(dir, 'tls');
     const ca = await caIdentity(nodePath.join(tlsDir, 'ca.crt'));
     expect(ca.sha1).toMatch(/^[0-9A-F]{40}$/);
+    expect(ca.fileSha256).toBe(createHash('sha256').update(readFileSync(ca.file)).digest('hex'));
     const root = nodePath.join(dir, 'etc-docker-certs.d');
     const elevated: Command[] = [];
     const manager = new TrustManager({ ...deps, exec: execRunner, elevate: async (c) => (elevated.push(c), execRunner(c)), dockerCertsRoot: root }, 'linux');

@@ -204,7 +204,7 @@ describe('hosts block', () => {
     await expect(h.editor.set(ENTRY)).rejects.toMatchObject({ kind: 'reverted', hint: expect.stringMatching(/antivirus/i) });
   });
 
-  it('refuses the altered temp file (hash check) and damaged blocks', async () => {
+  it('refuses the altered temp file (hash of the checked copy) and damaged blocks', async () => {
     const h = harness(BASE_LF, async (c) => {
       writeFileSync(c.args[3] as string, '0.0.0.0 evil\n');
       return execRunner(c);
@@ -230,7 +230,7 @@ describe('the commands each OS runs', () => {
     const write = hostsPlatform('linux').writeCommand(args);
     expect(write.program).toBe('/bin/sh');
     expect(write.args.slice(2)).toEqual(['berth-hosts', '/data/.hosts.abc.tmp', 'aa', 'bb', '/etc/hosts']);
-    expect(write.args[1]).toContain('cp -- "$tmp" "$target"');
+    expect(write.args[1]).toContain('cp -- "$work/copy" "$target"');
     expect(write.args[1]).toContain('sha256sum --');
     expect(elevatedCommandFor('linux', write)).toEqual({ program: 'pkexec', args: ['/bin/sh', ...write.args] });
     expect(hostsPlatform('linux').flushCommands.map((c) => [c.program, ...c.args].join(' '))).toEqual(['resolvectl flush-caches', 'nscd -i hosts']);
@@ -252,7 +252,7 @@ describe('the commands each OS runs', () => {
     const write = platform.writeCommand(args);
     expect(write.program).toBe('powershell.exe');
     expect(write.args.slice(-4)).toEqual(['/data/.hosts.abc.tmp', 'AA', 'BB', '/etc/hosts']);
-    expect(write.args[3]).toContain('[System.IO.File]::WriteAllBytes($target, [System.IO.File]::ReadAllBytes($tmp))');
+    expect(write.args[3]).toContain('[System.IO.File]::WriteAllBytes($target, $bytes)');
     expect(elevatedCommandFor('win32', write).args.join(' ')).toContain('-Verb RunAs -Wait -PassThru');
     expect(platform.flushCommands).toEqual([{ program: 'ipconfig', args: ['/flushdns'] }]);
   });
