@@ -16,6 +16,7 @@ commands:
   cert    generate a CA and server certificate  generate --hostname NAME --out DIR [--port N] [--new-ca]
   user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
   import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress --root DIR --config FILE
+          (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
 `;
 

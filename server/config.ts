@@ -32,6 +32,8 @@ export interface BerthConfig {
   readonly addr: ListenAddress;
   readonly workers: number;
   readonly v1: { readonly enabled: boolean };
+  /** The user's explicit choice to serve the password-free registry port beyond loopback (never with the proxy). */
+  readonly openRegistryWithoutPassword: boolean;
   readonly gc: { readonly blobGraceSeconds: number; readonly uploadMaxAgeSeconds: number };
   readonly proxy?: {
     readonly addr: ListenAddress;
@@ -84,6 +86,7 @@ const layerSchema = z
     v1: z.object({ enabled: z.union([z.boolean(), z.string()]) }).partial().strict(),
     gc: z.object({ blob_grace_seconds: z.union([z.number(), z.string()]), upload_max_age_seconds: z.union([z.number(), z.string()]) }).partial().strict(),
     proxy: z.object({ addr: z.string(), tls_cert: z.string(), tls_key: z.string(), htpasswd: z.string() }).partial().strict(),
+    open_registry_without_password: z.union([z.boolean(), z.string()]),
   })
   .partial()
   .strict();
@@ -149,6 +152,7 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     ...(env.BERTH_PROXY_ADDR !== undefined ? { addr: env.BERTH_PROXY_ADDR } : {}),
     ...(env.BERTH_TLS_CERT !== undefined ? { tls_cert: env.BERTH_TLS_CERT } : {}),
     ...(env.BERTH_TLS_KEY !== undefined ? { tls_key: env.BERTH_TLS_KEY } : {}),
+  if (env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD !== undefined) layer.open_registry_without_password = env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD;
     ...(env.BERTH_HTPASSWD !== undefined ? { htpasswd: env.BERTH_HTPASSWD } : {}),
   };
   if (Object.keys(proxy).length > 0) layer.proxy = proxy;
@@ -238,6 +242,7 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
   };
 }
 
+    openRegistryWithoutPassword: boolean('open_registry_without_password', merged.open_registry_without_password ?? false),
 function proxyConfig(p: NonNullable<ConfigLayer['proxy']>): NonNullable<BerthConfig['proxy']> {
   for (const key of ['tls_cert', 'tls_key', 'htpasswd'] as const) {
     if (!p[key]) throw new ConfigError(`proxy.${key}`, 'required when the proxy is enabled (--tls-cert, --tls-key, --htpasswd)');

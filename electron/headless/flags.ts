@@ -1,12 +1,14 @@
-import { parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
+import { ConfigError, parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
 import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/commands/storage-flags.js';
 import type { Settings } from '../shared/bridge.js';
+import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';
 
 export const USAGE = `usage: npm run serve -- [options]      (or: node --import tsx electron/headless.ts [options])
 
   --root DIR              data folder (default $XDG_DATA_HOME/berth, else ~/.local/share/berth)
   --config FILE           YAML configuration (same keys as berth serve)
-  --addr HOST:PORT        registry listener (default 127.0.0.1:5000)
+  --addr HOST:PORT        registry listener (default 127.0.0.1:5000; loopback only while the proxy runs)
+  --open-registry-without-password   let a non-loopback --addr serve the registry with no password
   --no-v1                 turn the legacy v1 API off
   --proxy-addr HOST:PORT  TLS + basic-auth proxy listener (default 127.0.0.1:5443)
   --tls-cert FILE --tls-key FILE --htpasswd FILE    turn the proxy on
@@ -31,6 +33,7 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     htpasswd: { type: 'string' },
+    'open-registry-without-password': { type: 'boolean' },
     'console-addr': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -48,12 +51,17 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
     workers: 1,
   };
   const config = configFromFlags(values, extra);
+    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
   const overrides: Partial<Settings> = {
-    ...(values.addr !== undefined ? { registryPort: config.addr.port, bindAll: config.addr.host === '0.0.0.0' || config.addr.host === '::' } : {}),
+    ...(values.addr !== undefined ? { registryPort: config.addr.port } : {}),
+    ...(values['open-registry-without-password'] ? { openRegistryWithoutPassword: true } : {}),
     ...(values['no-v1'] ? { v1Enabled: false } : {}),
-    ...(values['proxy-addr'] !== undefined && config.proxy ? { proxyPort: config.proxy.addr.port } : {}),
+    ...(values['proxy-addr'] !== undefined && config.proxy ? { proxyPort: config.proxy.addr.port, bindAll: !isLoopbackHost(config.proxy.addr.host) } : {}),
     ...(values.root !== undefined ? { storagePath: config.storage.path } : {}),
   };
+  // Refused here with the same one line as `berth serve`, rather than later as a listener error.
+  const exposure = registryExposureProblem(config);
+  if (exposure) throw new ConfigError('addr', exposure);
   return {
     config,
     consoleAddr: parseAddress('console-addr', values['console-addr'] ?? '127.0.0.1:5080'),

@@ -17,6 +17,7 @@ import { loadImporter, type ImportArchive } from './importer.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { appProxyConfig, createOsApi, type OsOptions } from './os-services.js';
 import { configForSettings, SettingsFile, settingsFromConfig } from './settings.js';
+import { isLoopbackHost } from '../../server/net/exposure.js';
 
 export interface ServiceOptions {
   /** The resolved configuration (defaults < YAML < env < flags): the base that saved settings refine. */
@@ -88,6 +89,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
   const status = (): ServiceStatus => ({
     registry: listeners.registryState,
     proxy: listeners.proxyState,
+    registryOpenWithoutPassword: listeners.registryAddress !== undefined && !isLoopbackHost(listeners.registryAddress.host),
     hostname: settings.hostname,
     v1Enabled: settings.v1Enabled,
     storagePath: configForSettings(options.config, settings).storage.path,

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../../server/app.js';
 import { formatAddress, listen } from '../../server/net/listen.js';
+import { openRegistryWarning, registryExposureProblem } from '../../server/net/exposure.js';
 import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';
@@ -30,6 +31,12 @@ export class RegistryListeners {
   /** Starts both; a failure leaves the failing one in the `error` state and rethrows its clear message. */
   async start(store: Store, config: BerthConfig): Promise<void> {
     await this.stop();
+    // The same rule as `berth serve`: the password-free port never leaves loopback unless chosen, never with the proxy.
+    const exposure = registryExposureProblem(config);
+    if (exposure) {
+      this.registryState = { state: 'error', message: exposure };
+      throw new Error(exposure);
+    }
     const secret = config.proxy ? proxySecret() : undefined;
     const handler = createServer({
       store,
@@ -47,6 +54,7 @@ export class RegistryListeners {
     this.server = server;
     this.registryState = { state: 'running', address: formatAddress(this.bound) };
     this.log(`berth: registry listening on http://${formatAddress(this.bound)} (storage ${config.storage.path})`);
+    if (config.openRegistryWithoutPassword && !config.proxy) this.log(openRegistryWarning(`http://${formatAddress(this.bound)}`));
     if (!config.proxy || !secret) return;
     try {
       this.proxy = await startConfiguredProxy(config, this.bound, secret, this.log);

@@ -3,6 +3,7 @@ import * as nodePath from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../../server/fs/atomic-file.js';
 import type { BerthConfig } from '../../server/config.js';
+import { isLoopbackHost } from '../../server/net/exposure.js';
 import type { Settings } from '../shared/bridge.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -11,6 +12,7 @@ const settingsSchema = z.object({
   registryPort: z.number().int().min(0).max(65535),
   proxyPort: z.number().int().min(0).max(65535),
   bindAll: z.boolean(),
+  openRegistryWithoutPassword: z.boolean(),
   hostname: z.string().min(1),
   storagePath: z.string().min(1),
   v1Enabled: z.boolean(),
@@ -57,7 +59,8 @@ export function settingsFromConfig(config: BerthConfig): Settings {
   return {
     registryPort: config.addr.port,
     proxyPort: config.proxy?.addr.port ?? 5443,
-    bindAll: isWildcard(config.addr.host),
+    bindAll: config.proxy ? isWildcard(config.proxy.addr.host) : false,
+    openRegistryWithoutPassword: config.openRegistryWithoutPassword,
     hostname: 'localhost',
     storagePath: config.storage.path,
     v1Enabled: config.v1.enabled,
@@ -66,18 +69,22 @@ export function settingsFromConfig(config: BerthConfig): Settings {
 }
 
 /**
- * The configuration the listeners run with under these settings. `bindAll` decides the host (every
- * interface, else the configured loopback/host address); the proxy only runs when its TLS files and
- * htpasswd are configured.
+ * The configuration the listeners run with under these settings. The plain registry has no password, so it
+ * stays on loopback while the proxy runs (`bindAll` opens the proxy only), and without a proxy it leaves
+ * loopback only when the user chose `openRegistryWithoutPassword`, by that name.
  */
 export function configForSettings(config: BerthConfig, settings: Settings): BerthConfig {
-  const local = (host: string): string => (isWildcard(host) ? '127.0.0.1' : host);
-  const host = (configured: string): string => (settings.bindAll ? '0.0.0.0' : local(configured));
+  const local = (host: string): string => (isLoopbackHost(host) ? host : '127.0.0.1');
+  const network = (host: string): string => (isLoopbackHost(host) ? '0.0.0.0' : host);
+  const openRegistry = !config.proxy && settings.openRegistryWithoutPassword;
   return {
     ...config,
     storage: { flavor: 'local', path: nodePath.resolve(settings.storagePath) },
-    addr: { host: host(config.addr.host), port: settings.registryPort },
+    addr: { host: openRegistry ? network(config.addr.host) : local(config.addr.host), port: settings.registryPort },
+    openRegistryWithoutPassword: openRegistry,
     v1: { enabled: settings.v1Enabled },
-    ...(config.proxy ? { proxy: { ...config.proxy, addr: { host: host(config.proxy.addr.host), port: settings.proxyPort } } } : {}),
+    ...(config.proxy
+      ? { proxy: { ...config.proxy, addr: { host: settings.bindAll ? network(config.proxy.addr.host) : local(config.proxy.addr.host), port: settings.proxyPort } } }
+      : {}),
   };
 }

@@ -22,8 +22,10 @@ export interface ManifestDetail {
 export interface StorageSummary { bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number }
 export interface GcResult { dryRun: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number }
 export type ListenerState = { state: 'running'; address: string } | { state: 'stopped' } | { state: 'error'; message: string };
-export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; hostname: string; v1Enabled: boolean; storagePath: string; version: string }
-export interface Settings { registryPort: number; proxyPort: number; bindAll: boolean; hostname: string; storagePath: string; v1Enabled: boolean; startAtLogin: boolean }
+/** `registryOpenWithoutPassword`: the plain registry port is bound beyond loopback (the user chose so, by name). */
+export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; registryOpenWithoutPassword: boolean; hostname: string; v1Enabled: boolean; storagePath: string; version: string }
+/** `bindAll` opens the proxy to the network; `openRegistryWithoutPassword` the plain registry, and only while no proxy runs. */
+export interface Settings { registryPort: number; proxyPort: number; bindAll: boolean; openRegistryWithoutPassword: boolean; hostname: string; storagePath: string; v1Enabled: boolean; startAtLogin: boolean }
 export type ImportPhase = 'queued' | 'reading' | 'verifying' | 'committing' | 'done' | 'failed' | 'cancelled';
 export interface ImportJob {
   id: string; fileName: string; phase: ImportPhase; bytesRead: number; totalBytes: number | null; image?: string; error?: string;
@@ -159,6 +161,7 @@ export const INPUT_SCHEMAS = {
   }),
   importFromPath: z.strictObject({ path: z.string().min(1).max(4096), tag: z.string().min(1).max(512).optional(), compress: z.boolean().optional() }),
   cancelImport: z.strictObject({ id: z.string().min(1).max(128) }),
+    openRegistryWithoutPassword: z.boolean().optional(),
   listImports: noInput,
   listUsers: noInput,
   addUser: z.strictObject({ name: userName, password: password.optional() }),

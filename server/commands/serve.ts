@@ -9,6 +9,7 @@ import { LocalDriver } from '../storage/drivers/local.js';
 import { S3Driver } from '../storage/drivers/s3.js';
 import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from '../net/listen.js';
+import { openRegistryWarning, registryExposureProblem } from '../net/exposure.js';
 import { proxySecret, startConfiguredProxy } from './proxy.js';
 
 export interface RunningRegistry {
@@ -75,6 +76,9 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
  * any request, including the next chunk of another worker's upload.
  */
 export async function serve(config: BerthConfig, log: (line: string) => void): Promise<void> {
+  // Before anything listens: a refused address must never be reachable, not even for a moment.
+  const exposure = registryExposureProblem(config);
+  if (exposure) throw new ConfigError('addr', exposure);
   if (cluster.isPrimary) await checkStorage(config);
   if (config.workers > 1 && cluster.isPrimary) {
     const secret = config.proxy ? proxySecret() : undefined;
@@ -82,7 +86,9 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
     let listening = 0;
     cluster.on('listening', (_worker, address) => {
       if (++listening === config.workers) {
-        log(`berth: registry listening on http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })} (${config.workers} workers, storage ${describeStorage(config)})`);
+        const url = `http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })}`;
+        log(`berth: registry listening on ${url} (${config.workers} workers, storage ${describeStorage(config)})`);
+        if (config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(url));
         startConfiguredProxy(config, { host: config.addr.host, port: address.port }, proxySecret(), log).catch((err: unknown) => {
           log(`berth: cannot start the proxy: ${(err as Error).message}`);
           process.exit(1);
@@ -110,6 +116,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
 
   const registry = await startRegistry(config, log);
   if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
+  if (cluster.isPrimary && config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(registry.url));
   const proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
   const stop = (): void => {
     if (cluster.isPrimary) log('berth: stopping; waiting for requests in flight');

@@ -29,6 +29,7 @@ export const SERVE_OPTIONS = {
   ...STORAGE_OPTIONS,
   addr: { type: 'string' },
   workers: { type: 'string' },
+  'open-registry-without-password': { type: 'boolean' },
   'no-v1': { type: 'boolean' },
   'proxy-addr': { type: 'string' },
   'tls-cert': { type: 'string' },
@@ -43,6 +44,7 @@ export interface ServeFlagValues {
   workers?: string;
   'no-v1'?: boolean;
   'proxy-addr'?: string;
+  'open-registry-without-password'?: boolean;
   'tls-cert'?: string;
   'tls-key'?: string;
   htpasswd?: string;
@@ -61,4 +63,5 @@ export function serveConfigFromFlags(values: ServeFlagValues): BerthConfig {
     ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
     ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
   });
+    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
 }

@@ -21,12 +21,13 @@ export class FakeBerth implements BerthClient {
   status: ServiceStatus = {
     registry: { state: 'running', address: '127.0.0.1:5000' },
     proxy: { state: 'running', address: '0.0.0.0:5443' },
+    registryOpenWithoutPassword: false,
     hostname: 'registry.local',
     v1Enabled: true,
     storagePath: '/var/lib/berth',
     version: '0.1.0',
   };
-  settings: Settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, hostname: 'registry.local', storagePath: '/var/lib/berth', v1Enabled: true, startAtLogin: false };
+  settings: Settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, openRegistryWithoutPassword: false, hostname: 'registry.local', storagePath: '/var/lib/berth', v1Enabled: true, startAtLogin: false };
   storage: StorageSummary = { bytesUsed: 5_000_000, reclaimableBytes: 1_500_000, blobCount: 12, repositoryCount: 2, tagCount: 3 };
   gc: GcResult = { dryRun: true, blobsRemoved: [{ digest: `sha256:${'d'.repeat(64)}`, size: 1_500_000 }], bytesFreed: 1_500_000, uploadsRemoved: 0 };
   private readonly listeners = new Set<(e: BerthEvent) => void>();
@@ -142,8 +143,10 @@ export class FakeBerth implements BerthClient {
     this.record('updateSettings', input);
     this.settings = { ...this.settings, ...input };
     // Like the service: the listeners restart with the new values and a status event says so.
-    const { registryPort, bindAll, hostname, v1Enabled, storagePath } = this.settings;
-    this.status = { ...this.status, registry: { state: 'running', address: `${bindAll ? '0.0.0.0' : '127.0.0.1'}:${registryPort}` }, hostname, v1Enabled, storagePath };
+    // The plain port leaves loopback only when chosen by name and no proxy runs.
+    const { registryPort, openRegistryWithoutPassword, hostname, v1Enabled, storagePath } = this.settings;
+    const open = openRegistryWithoutPassword && this.status.proxy.state !== 'running';
+    this.status = { ...this.status, registry: { state: 'running', address: `${open ? '0.0.0.0' : '127.0.0.1'}:${registryPort}` }, registryOpenWithoutPassword: open, hostname, v1Enabled, storagePath };
     this.emit({ type: 'status', status: this.status });
     return this.settings;
   }

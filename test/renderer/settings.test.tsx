@@ -13,7 +13,7 @@ const saveButton = (): HTMLButtonElement => screen.getByRole('button', { name: '
 const updates = (fake: FakeBerth): unknown[] => fake.calls.filter((c) => c.method === 'updateSettings').map((c) => c.input);
 
 describe('settings rules', () => {
-  const saved = { registryPort: 5000, proxyPort: 5443, bindAll: false, hostname: 'localhost', storagePath: '/srv/berth', v1Enabled: true, startAtLogin: false };
+  const saved = { registryPort: 5000, proxyPort: 5443, bindAll: false, openRegistryWithoutPassword: false, hostname: 'localhost', storagePath: '/srv/berth', v1Enabled: true, startAtLogin: false };
 
   it('names each bad field with what to type instead', () => {
     const errors = validateSettings({ ...formOf(saved), registryPort: '70000', proxyPort: 'abc', hostname: '-bad.lan', storagePath: 'relative/dir' });
@@ -42,7 +42,8 @@ describe('settings page', () => {
     expect(input('Proxy port').value).toBe('5443');
     expect(input('Host name').value).toBe('registry.local');
     expect(input('Storage folder').value).toBe('/var/lib/berth');
-    expect(input('Listen on all network interfaces (other machines can reach the registry; otherwise only this one)').checked).toBe(false);
+    expect(input('Listen on all network interfaces (HTTPS proxy, with a password)').checked).toBe(false);
+    expect(input('Open registry, no password (the plain HTTP port on every network interface)').checked).toBe(false);
     expect(input('Serve the v1 API (/v1/…, /_ping) for older clients').checked).toBe(true);
     expect(input('Start Berth when I log in').checked).toBe(false);
     // Nothing changed yet: nothing to save.

@@ -18,6 +18,11 @@ export function StatusBar() {
     <footer className="status-bar" aria-label="Service status">
       <Listener name="Registry" state={status?.registry} />
       <Listener name="Proxy" state={status?.proxy} />
+      {status?.registryOpenWithoutPassword ? (
+        <span className="exposure-warning" role="status" data-testid="status-open-registry">
+          Registry open to the network, no password
+        </span>
+      ) : null}
       {status ? (
         <>
           <span>Host: {status.hostname}</span>

@@ -33,7 +33,7 @@ function PortTaken({ port }: { port: number }) {
 
 /** The app's settings; saving restarts the listeners with them, and a refused change leaves the old ones running. */
 export function SettingsPage() {
-  const { client, notify, settingsSaved } = useApp();
+  const { client, notify, settingsSaved, status } = useApp();
   const loaded = useQuery(() => client.getSettings(), [client]);
   const [saved, setSaved] = useState<Settings | null>(null);
   const [form, setForm] = useState<SettingsForm | null>(null);
@@ -128,9 +128,25 @@ export function SettingsPage() {
           {textInput('proxyPort', { inputMode: 'numeric' })}
         </Field>
         <label className="checkbox">
-          <input type="checkbox" checked={form.bindAll} onChange={(e) => set('bindAll', e.target.checked)} />
-          Listen on all network interfaces (other machines can reach the registry; otherwise only this one)
+          <input type="checkbox" checked={form.bindAll} onChange={(e) => set('bindAll', e.target.checked)} aria-describedby="settings-bindAll-hint" />
+          Listen on all network interfaces (HTTPS proxy, with a password)
         </label>
+        <p id="settings-bindAll-hint" className="field-hint muted">
+          Other machines reach the proxy and must log in. The plain registry port stays on this machine while the proxy runs.
+        </p>
+        <label className="checkbox danger">
+          <input
+            type="checkbox"
+            checked={form.openRegistryWithoutPassword}
+            onChange={(e) => set('openRegistryWithoutPassword', e.target.checked)}
+            aria-describedby="settings-openRegistryWithoutPassword-hint"
+          />
+          Open registry, no password (the plain HTTP port on every network interface)
+        </label>
+        <p id="settings-openRegistryWithoutPassword-hint" className="field-hint muted">
+          Anyone who can reach this machine can push, overwrite and delete images without logging in.
+          {status?.proxy.state === 'running' ? ' Has no effect now: the HTTPS proxy runs, so the plain port stays on this machine.' : ' Only while the HTTPS proxy is off.'}
+        </p>
         <Field name="hostname" label="Host name" hint="The name docker uses for the proxy; the certificate is made for it." error={errorOf('hostname')}>
           {textInput('hostname', { autoComplete: 'off' })}
         </Field>

@@ -6,6 +6,7 @@ export interface SettingsForm {
   registryPort: string;
   proxyPort: string;
   bindAll: boolean;
+  openRegistryWithoutPassword: boolean;
   hostname: string;
   storagePath: string;
   v1Enabled: boolean;

@@ -39,7 +39,7 @@ beforeAll(async () => {
   dockerConfig = nodePath.join(dir, 'docker', 'config.json');
   mkdirSync(nodePath.dirname(dockerConfig), { recursive: true });
   writeFileSync(dockerConfig, JSON.stringify(OTHER_KEYS));
-  settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, hostname: 'registry.berth.test', storagePath: dir, v1Enabled: true, startAtLogin: false };
+  settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, openRegistryWithoutPassword: false, hostname: 'registry.berth.test', storagePath: dir, v1Enabled: true, startAtLogin: false };
   const config = { ...resolveConfig({ env: {} }), storage: { flavor: 'local' as const, path: dir } };
   // The real keychain (the default), on the bus startSecretService set for this process.
   api = createOsApi(

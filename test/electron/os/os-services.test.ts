@@ -20,7 +20,7 @@ beforeAll(() => {
   hostsFile = nodePath.join(dir, 'hosts');
   writeFileSync(hostsFile, '127.0.0.1 localhost\n');
   const config = resolveConfig({ env: {} });
-  settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, hostname: 'localhost', storagePath: dir, v1Enabled: true, startAtLogin: false };
+  settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, openRegistryWithoutPassword: false, hostname: 'localhost', storagePath: dir, v1Enabled: true, startAtLogin: false };
   api = createOsApi(
     {
       dataDir: dir,
