@@ -7,6 +7,9 @@ import { serve } from './commands/serve.js';
 import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './commands/storage-flags.js';
 import { certCommand } from './commands/cert.js';
 import { userCommand } from './commands/user.js';
+import { commandUsage, packageVersion } from './commands/help.js';
+import { defaultServiceDeps, serviceCommand } from './commands/service.js';
+import * as nodePath from 'node:path';
 
 const USAGE = `usage: berth <command> [options]
 
@@ -18,6 +21,13 @@ commands:
   import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress --root DIR --config FILE
           (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
+  console the registry and the web console      the flags of serve, and --console-addr HOST:PORT (berth help console)
+          (berth console-url: its link)
+  service install or remove the systemd unit  install [--user] [--console] [--data DIR] [--no-enable] [--root DIR] [-- SERVE FLAGS]
+          (the unit runs this berth)            uninstall [--user] [--root DIR]
+
+berth help COMMAND, berth COMMAND --help: one command.  berth --version: the version.
+Exit codes: 0 done, 1 failed, 2 usage or configuration error.
 `;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -35,18 +45,41 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   import: (args) => importCommand(args, { out, err: (text) => void process.stderr.write(text), tty: process.stderr.isTTY === true }),
   cert: (args) => certCommand(args, out),
   user: (args) => userCommand(args, out),
+  // The package's bin/berth.mjs sits beside dist/ (and server/): ExecStart runs the berth that installed it.
+  service: (args) => serviceCommand(args, defaultServiceDeps(out, nodePath.resolve(import.meta.dirname, '..', 'bin', 'berth.mjs'))),
 };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    out(USAGE);
-    return command === undefined ? 2 : 0;
+  if (command === undefined) {
+    log(USAGE);
+    return 2;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    out(packageVersion(import.meta.dirname));
+    return 0;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
+    if (args[0] === undefined) {
+      out(USAGE);
+      return 0;
+    }
+    const help = commandUsage(USAGE, args[0]);
+    if (help === undefined) {
+      log(`berth: unknown command ${JSON.stringify(args[0])}\n${USAGE}`);
+      return 2;
+    }
+    out(help);
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {
     log(`berth: unknown command ${JSON.stringify(command)}\n${USAGE}`);
     return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    out(commandUsage(USAGE, command) ?? USAGE);
+    return 0;
   }
   return run(args);
 }
