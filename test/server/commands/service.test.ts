@@ -137,6 +137,16 @@ describe('berth service', () => {
     expect(calls).toEqual([]);
   });
 
+  it('electron/berth.service is exactly what `berth service install --console` writes (below its own header)', async () => {
+    const sample = readFileSync(nodePath.join(REPO_ROOT, 'electron', 'berth.service'), 'utf8');
+    const written = unitText({
+      user: false,
+      execStart: ['/usr/bin/node', '/usr/local/lib/node_modules/berth/bin/berth.mjs', 'console', '--root', '/var/lib/berth', '--addr', '127.0.0.1:5000', '--console-addr', '127.0.0.1:5080'],
+    });
+    expect(sample.slice(sample.indexOf('[Unit]'))).toBe(written.slice(written.indexOf('[Unit]')));
+    await verify(nodePath.join(REPO_ROOT, 'electron', 'berth.service'));
+  });
+
   it('quotes ExecStart words so systemd passes them through unchanged', () => {
     expect(systemdWord('/usr/bin/node')).toBe('/usr/bin/node');
     expect(systemdWord('127.0.0.1:5000')).toBe('127.0.0.1:5000');
