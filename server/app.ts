@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createV2Router } from './http/v2/router.js';
 import { requestTarget, type RequestTarget } from './http/request.js';
+import type { PullThrough } from './mirror/pull-through.js';
 import type { Store } from './storage/store.js';
 
 export type ProtocolHandler = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => Promise<void>;
@@ -16,6 +17,8 @@ export interface ServerDeps {
    * only on requests that carry it; from anyone else they are dropped, so nobody can spoof them.
    */
   readonly trustedProxySecret?: string;
+  /** The pull-through cache (`--mirror`), when mirrors are configured. */
+  readonly mirror?: PullThrough;
 }
 
 /**
@@ -26,6 +29,7 @@ export function createServer(deps: ServerDeps): RequestListener {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const v2 = createV2Router({
     store: deps.store,
+    ...(deps.mirror ? { mirror: deps.mirror } : {}),
     onServerError: (err, req) => log(`error: ${clientAddress(req)} ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });
   const trusted = deps.trustedProxySecret === undefined ? undefined : Buffer.from(deps.trustedProxySecret);

@@ -10,6 +10,8 @@ import { z } from 'zod';
  * A bad value stops startup with one line naming the key and what it accepts (exit code 2).
  */
 import type { ListenAddress } from './net/listen.js';
+import { mirrorsLayerSchema } from './mirror/config-schema.js';
+import { resolveMirrors, type MirrorConfig } from './mirror/config.js';
 
 export type { ListenAddress };
 
@@ -30,10 +32,10 @@ export interface S3StorageConfig {
 export interface BerthConfig {
   readonly storage: { readonly flavor: 'local' | 's3'; readonly path: string; readonly s3?: S3StorageConfig };
   readonly addr: ListenAddress;
-  readonly workers: number;
-  readonly v1: { readonly enabled: boolean };
   /** The user's explicit choice to serve the password-free registry port beyond loopback (never with the proxy). */
   readonly openRegistryWithoutPassword: boolean;
+  readonly workers: number;
+  readonly v1: { readonly enabled: boolean };
   readonly gc: { readonly blobGraceSeconds: number; readonly uploadMaxAgeSeconds: number };
   readonly proxy?: {
     readonly addr: ListenAddress;
@@ -41,6 +43,8 @@ export interface BerthConfig {
     readonly tlsKey: string;
     readonly htpasswd: string;
   };
+  /** Upstreams Berth pulls through from (`mirrors:`, `--mirror`); absent when there are none. */
+  readonly mirrors?: readonly MirrorConfig[];
 }
 
 export class ConfigError extends Error {
@@ -82,11 +86,12 @@ const layerSchema = z
       .partial()
       .strict(),
     addr: z.string(),
+    open_registry_without_password: z.union([z.boolean(), z.string()]),
     workers: z.union([z.number(), z.string()]),
     v1: z.object({ enabled: z.union([z.boolean(), z.string()]) }).partial().strict(),
     gc: z.object({ blob_grace_seconds: z.union([z.number(), z.string()]), upload_max_age_seconds: z.union([z.number(), z.string()]) }).partial().strict(),
     proxy: z.object({ addr: z.string(), tls_cert: z.string(), tls_key: z.string(), htpasswd: z.string() }).partial().strict(),
-    open_registry_without_password: z.union([z.boolean(), z.string()]),
+    mirrors: mirrorsLayerSchema,
   })
   .partial()
   .strict();
@@ -109,7 +114,9 @@ function validateLayer(source: string, raw: unknown): ConfigLayer {
 function acceptedKeys(section: readonly string[]): string[] {
   let schema: z.ZodType = layerSchema;
   for (const part of ['', ...section]) {
-    if (part !== '') schema = (schema as z.ZodObject).shape[part] as z.ZodType;
+    // A list's entries (`mirrors.0`) are described by its element schema.
+    if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (part !== '') schema = (schema as z.ZodObject).shape[part] as z.ZodType;
     if (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
   }
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
@@ -145,6 +152,7 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     ...s3EnvSettings(env),
   };
   if (Object.keys(storage).length > 0) layer.storage = storage;
+  if (env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD !== undefined) layer.open_registry_without_password = env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD;
   const workers = env.REGISTRY_WORKERS ?? env.GUNICORN_WORKERS;
   if (workers !== undefined) layer.workers = workers;
   if (env.BERTH_V1 !== undefined) layer.v1 = { enabled: env.BERTH_V1 };
@@ -152,7 +160,6 @@ export function envLayer(env: NodeJS.ProcessEnv): ConfigLayer {
     ...(env.BERTH_PROXY_ADDR !== undefined ? { addr: env.BERTH_PROXY_ADDR } : {}),
     ...(env.BERTH_TLS_CERT !== undefined ? { tls_cert: env.BERTH_TLS_CERT } : {}),
     ...(env.BERTH_TLS_KEY !== undefined ? { tls_key: env.BERTH_TLS_KEY } : {}),
-  if (env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD !== undefined) layer.open_registry_without_password = env.BERTH_OPEN_REGISTRY_WITHOUT_PASSWORD;
     ...(env.BERTH_HTPASSWD !== undefined ? { htpasswd: env.BERTH_HTPASSWD } : {}),
   };
   if (Object.keys(proxy).length > 0) layer.proxy = proxy;
@@ -214,7 +221,10 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
     for (const [key, value] of Object.entries(layer)) {
       const k = key as keyof ConfigLayer;
       const previous = merged[k];
-      (merged as Record<string, unknown>)[k] = typeof value === 'object' && typeof previous === 'object' ? { ...previous, ...value } : value;
+      // Lists add up (the file's mirrors, then the flags'); sections merge key by key.
+      (merged as Record<string, unknown>)[k] = Array.isArray(value)
+        ? [...(Array.isArray(previous) ? previous : []), ...value]
+        : typeof value === 'object' && typeof previous === 'object' ? { ...previous, ...value } : value;
     }
   }
   const defaultAddr = input.defaults?.addr ?? { host: '127.0.0.1', port: 5000 };
@@ -232,6 +242,7 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
       ...(flavor === 's3' ? { s3: s3Config(merged.storage ?? {}) } : {}),
     },
     addr,
+    openRegistryWithoutPassword: boolean('open_registry_without_password', merged.open_registry_without_password ?? false),
     workers: integer('workers', merged.workers ?? input.defaults?.workers ?? 1, 1, 64),
     v1: { enabled: boolean('v1.enabled', merged.v1?.enabled ?? true) },
     gc: {
@@ -239,10 +250,10 @@ export function resolveConfig(input: ResolveInput = {}): BerthConfig {
       uploadMaxAgeSeconds: integer('gc.upload_max_age_seconds', merged.gc?.upload_max_age_seconds ?? 86400, 0, 365 * 86400),
     },
     ...(merged.proxy && Object.keys(merged.proxy).length > 0 ? { proxy: proxyConfig(merged.proxy) } : {}),
+    ...(merged.mirrors && merged.mirrors.length > 0 ? { mirrors: resolveMirrors(merged.mirrors) } : {}),
   };
 }
 
-    openRegistryWithoutPassword: boolean('open_registry_without_password', merged.open_registry_without_password ?? false),
 function proxyConfig(p: NonNullable<ConfigLayer['proxy']>): NonNullable<BerthConfig['proxy']> {
   for (const key of ['tls_cert', 'tls_key', 'htpasswd'] as const) {
     if (!p[key]) throw new ConfigError(`proxy.${key}`, 'required when the proxy is enabled (--tls-cert, --tls-key, --htpasswd)');

@@ -11,6 +11,8 @@ import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from '../net/listen.js';
 import { openRegistryWarning, registryExposureProblem } from '../net/exposure.js';
 import { proxySecret, startConfiguredProxy } from './proxy.js';
+import { PullThrough } from '../mirror/pull-through.js';
+import { describeMirrors } from '../mirror/config.js';
 
 export interface RunningRegistry {
   readonly server: Server;
@@ -54,7 +56,8 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
   const v1 = config.v1.enabled
     ? createV1Router({ store, onServerError: (err, req) => log(`error: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) })
     : undefined;
-  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined, ...(v1 ? { v1 } : {}) });
+  const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log }) : undefined;
+  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined, ...(v1 ? { v1 } : {}), ...(mirror ? { mirror } : {}) });
   const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);
   return {
@@ -64,7 +67,10 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
     address,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          mirror?.close();
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };
@@ -116,6 +122,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
 
   const registry = await startRegistry(config, log);
   if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
+  if (cluster.isPrimary && config.mirrors) log(describeMirrors(config.mirrors));
   if (cluster.isPrimary && config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(registry.url));
   const proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
   const stop = (): void => {

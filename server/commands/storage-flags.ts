@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolveConfig, type BerthConfig, type ConfigLayer } from '../config.js';
+import { parseMirrorFlag } from '../mirror/config.js';
 
 /** The storage/config flags every command that opens the store accepts (`serve`, `gc`, `import`). */
 export const STORAGE_OPTIONS = {
@@ -28,26 +29,29 @@ export function configFromFlags(values: { root?: string; config?: string }, extr
 export const SERVE_OPTIONS = {
   ...STORAGE_OPTIONS,
   addr: { type: 'string' },
-  workers: { type: 'string' },
   'open-registry-without-password': { type: 'boolean' },
+  workers: { type: 'string' },
   'no-v1': { type: 'boolean' },
   'proxy-addr': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   htpasswd: { type: 'string' },
+  /** `URL` (Docker Hub mode) or `PREFIX=URL`; repeatable. */
+  mirror: { type: 'string', multiple: true },
 } as const satisfies ParseArgsConfig['options'];
 
 export interface ServeFlagValues {
   root?: string;
   config?: string;
   addr?: string;
+  'open-registry-without-password'?: boolean;
   workers?: string;
   'no-v1'?: boolean;
   'proxy-addr'?: string;
-  'open-registry-without-password'?: boolean;
   'tls-cert'?: string;
   'tls-key'?: string;
   htpasswd?: string;
+  mirror?: string[];
 }
 
 export function serveConfigFromFlags(values: ServeFlagValues): BerthConfig {
@@ -59,9 +63,10 @@ export function serveConfigFromFlags(values: ServeFlagValues): BerthConfig {
   };
   return configFromFlags(values, {
     ...(values.addr !== undefined ? { addr: values.addr } : {}),
+    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
     ...(values.workers !== undefined ? { workers: values.workers } : {}),
     ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
     ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
+    ...(values.mirror && values.mirror.length > 0 ? { mirrors: values.mirror.map(parseMirrorFlag) } : {}),
   });
-    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
 }

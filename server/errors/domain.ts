@@ -20,6 +20,8 @@ export type DomainErrorKind =
   | 'range-not-satisfiable'
   | 'unsupported'
   | 'archive-invalid'
+  | 'upstream-unavailable'
+  | 'mirror-read-only'
   | 'storage';
 
 export class BerthError extends Error {

@@ -14,6 +14,7 @@ import type { Digest } from '../oci/digest.js';
  *       _referrers/<subject-alg>/<subject-hex>/<alg>-<hex>   a manifest in this repo whose subject is that digest
  *       _uploads/<id>/data                                   bytes of an upload in progress
  *       _uploads/<id>/info                                   JSON: started-at, hash algorithm
+ *       _mirror                                              JSON: cached from an upstream (server/mirror/records.ts)
  *     v1/images/<id>/…                                       legacy v1 image records (ids are validated 16/64 hex)
  *       json                                                 the image JSON exactly as pushed
  *       layer                                                JSON link to the layer's blob: digest, size, media type, diff id
@@ -58,6 +59,7 @@ export const paths = {
   uploadDir: (name: string, id: string): string => `repositories/${name}/_uploads/${id}`,
   uploadData: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/data`,
   uploadInfo: (name: string, id: string): string => `repositories/${name}/_uploads/${id}/info`,
+  mirrorRecord: (name: string): string => `repositories/${name}/_mirror`,
 
   ingestData: (id: string): string => `_ingest/${id}`,
   ingestRoot: (): string => '_ingest',
@@ -76,4 +78,4 @@ export const paths = {
 } as const;
 
 /** Folder names inside a repository folder that belong to Berth, not to a nested repository name. */
-export const REPOSITORY_INTERNAL_DIRS: ReadonlySet<string> = new Set(['_layers', '_manifests', '_referrers', '_uploads']);
+export const REPOSITORY_INTERNAL_DIRS: ReadonlySet<string> = new Set(['_layers', '_manifests', '_referrers', '_uploads', '_mirror']);

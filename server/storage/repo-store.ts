@@ -71,8 +71,17 @@ export class RepositoryStore {
    * link, then the tag. A reader never sees a tag before the manifest it points to is complete.
    * `extraTags` (OCI's `?tag=` on a by-digest PUT) point at the same revision, under the digest the client
    * chose: a manifest pushed by `sha512:…` is `sha512:…` by tag too.
+   * `fromUpstream` is the pull-through cache storing what an upstream served: its blobs arrive later, when
+   * a client asks for them, so references are not checked.
    */
-  async putManifest(name: string, reference: ManifestReference, body: Buffer, contentType?: string, extraTags: readonly string[] = []): Promise<StoredManifest> {
+  async putManifest(
+    name: string,
+    reference: ManifestReference,
+    body: Buffer,
+    contentType?: string,
+    extraTags: readonly string[] = [],
+    options: { fromUpstream?: boolean } = {},
+  ): Promise<StoredManifest> {
     if (body.byteLength > MAX_MANIFEST_BYTES) {
       throw new BerthError('manifest-too-large', `manifest is ${body.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
     }
@@ -82,7 +91,7 @@ export class RepositoryStore {
       throw new BerthError('digest-mismatch', `manifest digest ${digest.value} does not match ${expected.value}`, { expected: expected.value, actual: digest.value });
     }
     const parsed = parseManifest(body, contentType);
-    await this.checkReferences(name, parsed);
+    if (!options.fromUpstream) await this.checkReferences(name, parsed);
 
     await this.blobs.putContent(body, digest);
     await this.driver.putContent(paths.revisionLink(name, digest), linkContent(digest));

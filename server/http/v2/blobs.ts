@@ -30,9 +30,14 @@ export function parseRange(header: string | undefined, size: number): { start: n
 }
 
 /** `GET|HEAD /v2/<name>/blobs/<digest>`: the blob's bytes (or a range of them) if the repository has it. */
-export const getBlob: V2Handler = async ({ req, res, store, name, param, headOnly }) => {
+export const getBlob: V2Handler = async ({ req, res, store, name, param, headOnly, mirror }) => {
   const digest = parseDigest(param);
-  const blob = await store.repositories.statBlob(name, digest);
+  let blob = await store.repositories.statBlob(name, digest);
+  if (!blob && mirror) {
+    const pulled = await mirror.pullBlob(name, digest, { req, res, headOnly });
+    if (pulled === 'sent') return;
+    blob = pulled;
+  }
   if (!blob) throw new BerthError('blob-not-found', `blob ${digest.value} is not in repository ${name}`, { digest: digest.value });
   const headers: Record<string, string> = {
     'Content-Type': 'application/octet-stream',

@@ -43,9 +43,9 @@ const etagMatches = (ifNoneMatch: string | undefined, digest: string): boolean =
   ifNoneMatch !== undefined && ifNoneMatch.split(',').some((v) => v.trim().replace(/^W\//, '').replace(/"/g, '') === digest);
 
 /** `GET|HEAD /v2/<name>/manifests/<ref>`: the exact bytes pushed, with their own media type. */
-export const getManifest: V2Handler = async ({ req, res, store, name, param, headOnly }) => {
+export const getManifest: V2Handler = async ({ req, res, store, name, param, headOnly, mirror }) => {
   const reference = readReference(param, name);
-  const stored = await store.repositories.getManifest(name, reference);
+  const stored = mirror ? await mirror.getManifest(name, reference) : await store.repositories.getManifest(name, reference);
   const what = 'tag' in reference ? `tag ${reference.tag}` : `manifest ${reference.digest.value}`;
   if (!stored) throw new BerthError('manifest-not-found', `${what} is not in repository ${name}`);
   const { mediaType } = stored.parsed;

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WireCode } from '../../errors/codes.js';
 import { assertName } from '../../oci/names.js';
+import type { PullThrough } from '../../mirror/pull-through.js';
 import type { Store } from '../../storage/store.js';
 import type { RequestTarget } from '../request.js';
 import { getBase } from './base.js';
@@ -40,6 +41,8 @@ export interface V2RouterOptions {
   readonly store: Store;
   /** Called once for every 5xx, with the underlying error (never for client mistakes). */
   readonly onServerError?: (err: unknown, req: IncomingMessage) => void;
+  /** The pull-through cache, when mirrors are configured. */
+  readonly mirror?: PullThrough;
 }
 
 /** Answers one `/v2…` request; every response, errors included, carries the API version header. */
@@ -66,7 +69,10 @@ export function createV2Router(options: V2RouterOptions) {
         name: match.route.hasName ? assertName(match.groups[0] ?? '') : '',
         param: match.groups[match.route.hasName ? 1 : 0] ?? '',
         headOnly,
+        ...(options.mirror ? { mirror: options.mirror } : {}),
       };
+      // Pushes (every write but DELETE) to a name the mirror owns are refused before anything is read.
+      if (options.mirror && match.route.hasName && (method === 'PUT' || method === 'POST' || method === 'PATCH')) await options.mirror.assertWritable(ctx.name);
       await handler(ctx);
     } catch (err) {
       const wire = toWireError(err);

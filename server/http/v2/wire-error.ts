@@ -36,6 +36,8 @@ const BY_KIND: Record<DomainErrorKind, { code: WireCode; status?: number }> = {
   'range-not-satisfiable': { code: WireCode.RANGE_INVALID },
   unsupported: { code: WireCode.UNSUPPORTED },
   'archive-invalid': { code: WireCode.MANIFEST_INVALID, status: 400 },
+  'upstream-unavailable': { code: WireCode.UNAVAILABLE },
+  'mirror-read-only': { code: WireCode.DENIED },
   storage: { code: WireCode.UNKNOWN },
 };
 

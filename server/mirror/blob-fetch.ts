@@ -1,0 +1,121 @@
+import type { ServerResponse } from 'node:http';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BerthError } from '../errors/domain.js';
+import type { Digest } from '../oci/digest.js';
+import type { Store } from '../storage/store.js';
+import type { UpstreamClient } from './upstream.js';
+import { UpstreamUnavailableError } from './upstream-error.js';
+
+/** Headers of a blob answer, the same as `http/v2/blobs.ts` sends for a stored one. */
+export function blobHeaders(digest: Digest, size: number | undefined): Record<string, string> {
+  return {
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': digest.value,
+    ETag: `"${digest.value}"`,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'max-age=31536000',
+    ...(size !== undefined ? { 'Content-Length': String(size) } : {}),
+  };
+}
+
+/**
+ * Fetches a blob from the upstream into the store while streaming it to the client that asked (a tee):
+ * the bytes are hashed as they are written to a staging file and become a blob only if the digest (and
+ * size) match. The client never sees a complete bad blob: the last chunk is held back until the digest is
+ * known, and on a mismatch the connection is destroyed instead. One fetch per digest at a time: later
+ * requests for it wait for the commit and are then served from the store.
+ */
+export class BlobFetcher {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(private readonly store: Store) {}
+
+  /** The fetch of this digest in progress, if any. */
+  running(digest: Digest): Promise<void> | undefined {
+    return this.inFlight.get(digest.value);
+  }
+
+  /**
+   * Starts the fetch (the caller checked `running` first, synchronously before this call). With `res` the
+   * bytes are also streamed to that client, and the promise resolves once the response is complete; the
+   * blob is then in the store unless it failed. Returns false when the upstream does not have it.
+   */
+  fetch(client: UpstreamClient, remoteName: string, digest: Digest, res?: ServerResponse): Promise<boolean> {
+    let settle!: () => void;
+    const done = new Promise<void>((resolve) => (settle = resolve));
+    this.inFlight.set(digest.value, done);
+    return this.download(client, remoteName, digest, res).finally(() => {
+      this.inFlight.delete(digest.value);
+      settle();
+    });
+  }
+
+  private async download(client: UpstreamClient, remoteName: string, digest: Digest, res: ServerResponse | undefined): Promise<boolean> {
+    const upstream = await client.get(`/v2/${remoteName}/blobs/${digest.value}`, remoteName);
+    if (upstream.statusCode === 404) {
+      upstream.resume();
+      return false;
+    }
+    if (upstream.statusCode !== 200) {
+      upstream.resume();
+      throw new UpstreamUnavailableError(client.mirror.url, `GET of blob ${digest.value} in ${remoteName} answered ${upstream.statusCode}`, upstream.statusCode);
+    }
+    const lengthHeader = upstream.headers['content-length'];
+    const size = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    const toClient = res ? clientWriter(res) : undefined;
+    if (res) res.writeHead(200, blobHeaders(digest, size));
+    let held: Buffer | undefined;
+    const tee = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        const previous = held;
+        held = chunk;
+        if (previous && toClient) toClient.write(previous).then(() => callback(null, chunk), callback);
+        else callback(null, chunk);
+      },
+    });
+    const feeding = pipeline(upstream, tee);
+    let staged;
+    try {
+      staged = await this.store.blobs.stage(tee, { algorithm: digest.algorithm, tag: 'mirror' });
+    } catch (err) {
+      upstream.destroy();
+      await feeding.catch(() => undefined);
+      throw err instanceof BerthError ? err : new UpstreamUnavailableError(client.mirror.url, `blob ${digest.value}: ${(err as Error).message}`);
+    }
+    await feeding.catch(() => undefined);
+    try {
+      if (staged.digest.value !== digest.value || (size !== undefined && staged.size !== size)) {
+        throw new BerthError('upstream-unavailable', `upstream ${client.mirror.url} sent ${staged.size} bytes with digest ${staged.digest.value} for blob ${digest.value}; nothing was cached`);
+      }
+      await this.store.blobs.adopt(staged.temp, digest);
+    } catch (err) {
+      await this.store.driver.delete(staged.temp).catch(() => undefined);
+      throw err;
+    }
+    if (toClient && held) await toClient.write(held);
+    res?.end();
+    return true;
+  }
+}
+
+/**
+ * Writes to the client with backpressure; a client that went away no longer slows the fetch, which goes on
+ * filling the cache for the next puller.
+ */
+function clientWriter(res: ServerResponse): { write(chunk: Buffer): Promise<void> } {
+  return {
+    write: (chunk) =>
+      new Promise((resolve) => {
+        if (res.destroyed || res.writableEnded) return resolve();
+        if (res.write(chunk)) return resolve();
+        const go = (): void => {
+          res.off('drain', go);
+          res.off('close', go);
+          resolve();
+        };
+        res.on('drain', go);
+        res.on('close', go);
+      }),
+  };
+}
