@@ -9,6 +9,7 @@ import { parseBasicAuthorization } from '../auth/basic-credentials.js';
 import { BruteForceGuard, normalizeAddress, type BruteForceOptions } from '../auth/brute-force.js';
 import { watchFiles, type FileWatch } from './file-watch.js';
 import { forwardRequest, type UpstreamTarget } from './forward.js';
+import { createFrontDoor } from './front-door.js';
 import { listen } from '../net/listen.js';
 import { sendInternalError, sendNotFound, sendTooManyRequests, sendUnauthorized } from './responses.js';
 import { classifyRequestPath } from './routes.js';
@@ -31,8 +32,17 @@ export interface ProxyOptions {
   htpasswdFile: string;
   realm?: string;
   bruteForce?: BruteForceOptions;
-  /** Idle time after which a client or upstream connection is dropped; 900 s like common nginx setups for registries. */
+  /**
+   * Silence in the middle of a request (a stalled upload or download) after which a client or upstream
+   * connection is dropped; 900 s like common nginx setups for registries. A body as such has no time limit.
+   */
   idleTimeoutMs?: number;
+  /** Time to send the whole request head, and the TLS handshake; nginx's client_header_timeout, 60 s. */
+  headersTimeoutMs?: number;
+  /** Time a kept-alive connection may wait for its next request; nginx's keepalive_timeout, 75 s. */
+  keepAliveTimeoutMs?: number;
+  /** Open connections per client address (docker opens a handful per push); 64 by default. */
+  maxConnectionsPerClient?: number;
   reload?: { debounceMs?: number; pollIntervalMs?: number; fsWatch?: boolean };
   onEvent?: (event: ProxyEvent) => void;
 }
@@ -43,7 +53,8 @@ export type ProxyEvent =
   | { type: 'htpasswd-reloaded'; changed: boolean; users: number }
   | { type: 'htpasswd-reload-failed'; error: Error }
   | { type: 'upstream-error'; error: Error; method: string; url: string }
-  | { type: 'internal-error'; error: Error };
+  | { type: 'internal-error'; error: Error }
+  | { type: 'connection-refused'; client: string; reason: 'too-many-connections' };
 
 export interface RunningProxy {
   server: https.Server;
@@ -75,6 +86,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const emit = options.onEvent ?? (() => undefined);
   const realm = options.realm ?? 'Berth Registry';
   const idleTimeoutMs = options.idleTimeoutMs ?? 900_000;
+  const headersTimeoutMs = options.headersTimeoutMs ?? 60_000;
+  const keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 75_000;
   const guard = new BruteForceGuard(options.bruteForce);
   const agent = new http.Agent({ keepAlive: true });
   const target: UpstreamTarget = { ...options.upstream, agent, secret: options.upstreamSecret, idleTimeoutMs };
@@ -83,11 +96,26 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const auth = await HtpasswdAuthenticator.open(options.htpasswdFile);
   let pairHash = initialPair.hash;
 
-  const server = https.createServer(
-    // requestTimeout 0: Node's default (300 s for the whole request) would cut off large layer uploads.
-    { cert: initialPair.cert, key: initialPair.key, minVersion: MIN_TLS, requestTimeout: 0 },
-  );
+  const server = https.createServer({
+    cert: initialPair.cert,
+    key: initialPair.key,
+    minVersion: MIN_TLS,
+    // requestTimeout 0: Node's default (300 s for the whole request) would cut off large layer uploads; the
+    // head has its own limit, so a client trickling header lines (slowloris) cannot hold a connection.
+    requestTimeout: 0,
+    headersTimeout: headersTimeoutMs,
+    keepAliveTimeout: keepAliveTimeoutMs,
+    handshakeTimeout: headersTimeoutMs,
+    // Node checks the head deadline on this period (30 s by default), so a short limit needs a short period.
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeoutMs / 4))),
+  });
   server.setTimeout(idleTimeoutMs);
+  const front = createFrontDoor({
+    tlsServer: server,
+    maxConnectionsPerClient: options.maxConnectionsPerClient ?? 64,
+    firstByteTimeoutMs: headersTimeoutMs,
+    onRefused: (client) => emit({ type: 'connection-refused', client, reason: 'too-many-connections' }),
+  });
 
   const watchOptions = { ...options.reload };
   const certWatch: FileWatch = watchFiles(
@@ -151,14 +179,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   };
   try {
     await Promise.all([certWatch.load(), htpasswdWatch.load()]);
-    await listen(server, { host: options.host, port: options.port });
+    await listen(front.server, { host: options.host, port: options.port });
+    // The HTTPS server gets its sockets from the front door and never listens itself, but Node starts the
+    // connection tracking that enforces headersTimeout (and lets closeAllConnections work) on 'listening'.
+    server.emit('listening');
   } catch (err) {
     stopWatching();
     agent.destroy();
     throw err;
   }
 
-  const bound = server.address() as AddressInfo;
+  const bound = front.server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -166,9 +197,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     close() {
       closing ??= new Promise<void>((resolve) => {
         stopWatching();
-        server.close(() => resolve());
+        front.server.close(() => resolve());
+        server.close();
         // In-flight uploads would otherwise keep close() waiting for up to the idle timeout.
-        server.closeAllConnections();
+        front.closeAll();
         agent.destroy();
       });
       return closing;
