@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
+import type { V1Images } from '../../storage/v1-derived.js';
 
 /** A v1 repository as the route named it and as the store keeps it. */
 export interface V1Repository {
@@ -15,6 +16,8 @@ export interface V1Context {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   readonly store: Store;
+  /** Images by v1 id and tags as v1 sees them: v1 records, and v1 forms derived from v2 images. */
+  readonly images: V1Images;
   readonly query: URLSearchParams;
   readonly headOnly: boolean;
   /** Set on repository routes (validated). */

@@ -1,5 +1,5 @@
 import { isBerthError } from '../../errors/domain.js';
-import type { Store } from '../../storage/store.js';
+import type { V1Images } from '../../storage/v1-derived.js';
 import { parseImageJson, type V1Image } from '../../storage/v1-store.js';
 import { header } from '../request.js';
 import { readV1Body } from './body.js';
@@ -7,9 +7,9 @@ import { checkImageId } from './names.js';
 import { cacheHeaders, sendV1Json, sendV1Raw, V1Error } from './respond.js';
 import type { V1Context, V1Handler } from './context.js';
 
-/** An image that GETs may serve: it exists and its push was confirmed. */
-export async function completeImage(store: Store, id: string): Promise<V1Image> {
-  const image = await store.v1.getImage(id);
+/** An image that GETs may serve: it exists (recorded or derived from a v2 image) and its push was confirmed. */
+export async function completeImage(images: V1Images, id: string): Promise<V1Image> {
+  const image = await images.getImage(id);
   if (!image) throw new V1Error(404, 'Image not found');
   if (image.inProgress) throw new V1Error(400, 'Image is being uploaded, retry later');
   return image;
@@ -27,7 +27,7 @@ export function notModified(ctx: V1Context): boolean {
 
 /** `GET /v1/images/<id>/json`: the JSON as pushed, with the layer size and payload checksum. */
 export const getImageJson: V1Handler = async (ctx) => {
-  const image = await completeImage(ctx.store, checkImageId(ctx.imageId));
+  const image = await completeImage(ctx.images, checkImageId(ctx.imageId));
   if (notModified(ctx)) return;
   const headers = cacheHeaders();
   if (image.layer) headers['X-Docker-Size'] = String(image.layer.size);
@@ -38,7 +38,7 @@ export const getImageJson: V1Handler = async (ctx) => {
 
 /** `GET /v1/images/<id>/ancestry`: the ids from this image to its root. */
 export const getAncestry: V1Handler = async (ctx) => {
-  const image = await completeImage(ctx.store, checkImageId(ctx.imageId));
+  const image = await completeImage(ctx.images, checkImageId(ctx.imageId));
   if (notModified(ctx)) return;
   sendV1Json(ctx.res, 200, image.ancestry, cacheHeaders(), ctx.headOnly);
 };
@@ -60,7 +60,8 @@ export const putImageJson: V1Handler = async (ctx) => {
   if (parsed.id !== id) throw new V1Error(400, 'JSON data contains invalid id');
   await ctx.imageLocks.run(id, async () => {
     if (parsed.parent !== undefined && !(await ctx.store.v1.getImage(parsed.parent))) throw new V1Error(400, 'Image depends on a non existing parent');
-    if (await ctx.store.v1.isComplete(id)) throw new V1Error(409, 'Image already exists');
+    // A layer of a v2 image already is this image over v1: the same 409 tells Docker to skip it.
+    if ((await ctx.store.v1.isComplete(id)) || (await ctx.images.getDerived(id))) throw new V1Error(409, 'Image already exists');
     await ctx.store.v1.beginImage(id, body);
   });
   sendV1Json(ctx.res, 200);

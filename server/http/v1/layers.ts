@@ -43,7 +43,7 @@ export const putLayer: V1Handler = async (ctx) => {
  */
 export const getLayer: V1Handler = async (ctx) => {
   const { req, res, store } = ctx;
-  const image = await completeImage(store, checkImageId(ctx.imageId));
+  const image = await completeImage(ctx.images, checkImageId(ctx.imageId));
   if (!image.layer) throw new V1Error(404, 'Image not found');
   if (notModified(ctx)) return;
   const digest = parseDigest(image.layer.digest);

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { parseJson } from '../../storage/v1-repository-data.js';
 import { isValidImageId, type IndexImageEntry } from '../../storage/v1-store.js';
 import { header } from '../request.js';
 import { isPlainObject, readV1Json } from './body.js';
@@ -62,24 +63,27 @@ export const putIndexImages: V1Handler = async (ctx) => {
 };
 
 /**
- * `GET /v1/repositories/<repo>/images`: the first call of a pull. A repository that was never pushed
- * through the index emulation (tagged over v2, imported) still has images: those its tags reach.
+ * `GET /v1/repositories/<repo>/images`: the first call of a pull. The list pushed through the index
+ * emulation, as pushed, followed by the images the repository's tags reach that it does not name (tagged
+ * over v2, imported): a repository never pushed over v1 lists just those.
  */
 export const getIndexImages: V1Handler = async (ctx) => {
-  const { store, repository, res, headOnly } = ctx;
+  const { store, images, repository, res, headOnly } = ctx;
   const stored = await store.v1.getIndexImages(repository.name);
-  if (stored) {
+  const listed = parseJson<IndexImageEntry[]>(stored);
+  const tags = await listV1Tags(ctx, repository.name);
+  const named = new Set(Array.isArray(listed) ? listed.map((e) => e?.id) : []);
+  const reached = new Set<string>();
+  for (const id of tags?.values() ?? []) {
+    const image = await images.getImage(id);
+    for (const ancestor of image?.ancestry ?? []) if (!named.has(ancestor)) reached.add(ancestor);
+  }
+  if (stored && (reached.size === 0 || !Array.isArray(listed))) {
     sendV1Raw(res, 200, stored, tokenHeaders(ctx, 'read'), headOnly);
     return;
   }
-  const tags = await listV1Tags(store, repository.name);
-  if (!tags || tags.size === 0) throw new V1Error(404, 'images not found');
-  const ids = new Set<string>();
-  for (const id of tags.values()) {
-    const image = await store.v1.getImage(id);
-    for (const ancestor of image?.ancestry ?? []) ids.add(ancestor);
-  }
-  sendV1Json(res, 200, [...ids].map((id) => ({ id })), tokenHeaders(ctx, 'read'), headOnly);
+  if (!stored && reached.size === 0) throw new V1Error(404, 'images not found');
+  sendV1Json(res, 200, [...(listed ?? []), ...[...reached].map((id) => ({ id }))], tokenHeaders(ctx, 'read'), headOnly);
 };
 
 /** `DELETE /v1/repositories/<repo>/images`: a no-op in the original too. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProtocolHandler } from '../../app.js';
 import { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
+import { V1Images } from '../../storage/v1-derived.js';
 import type { RequestTarget } from '../request.js';
 import type { V1Context, V1Handler, V1Repository } from './context.js';
 import { getImageJson, putImageJson, putChecksum, getAncestry } from './images.js';
@@ -54,6 +55,7 @@ export interface V1RouterOptions {
 /** The v1 protocol handler for `createServer({ v1 })`. */
 export function createV1Router(options: V1RouterOptions): ProtocolHandler {
   const imageLocks = new KeyedMutex();
+  const images = new V1Images(options.store);
   return async (req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<void> => {
     for (const [name, value] of Object.entries(V1_HEADERS)) res.setHeader(name, value);
     const headOnly = req.method === 'HEAD';
@@ -64,7 +66,7 @@ export function createV1Router(options: V1RouterOptions): ProtocolHandler {
       if (!handler) throw new V1Error(405, 'Method not allowed', { Allow: Object.keys(match.route.methods).join(', ') });
       const captured = (kind: string): string => match.groups[match.route.captures.indexOf(kind as never)] ?? '';
       const repo = match.route.captures.includes('repo') ? parseV1Repository(captured('repo')) : NO_REPOSITORY;
-      const ctx: V1Context = { req, res, store: options.store, query: target.query, headOnly, repository: repo, imageId: captured('image'), tag: captured('tag'), imageLocks };
+      const ctx: V1Context = { req, res, store: options.store, images, query: target.query, headOnly, repository: repo, imageId: captured('image'), tag: captured('tag'), imageLocks };
       await handler(ctx);
     } catch (err) {
       const v1 = toV1Error(err);

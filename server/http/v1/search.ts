@@ -1,3 +1,5 @@
+import { isBerthError } from '../../errors/domain.js';
+import type { Store } from '../../storage/store.js';
 import { sendV1Json, V1Error } from './respond.js';
 import type { V1Handler } from './context.js';
 
@@ -11,9 +13,24 @@ function positiveInteger(value: string | null, fallback: number, what: string): 
 }
 
 /**
- * `GET /v1/search?q=&n=&page=`: every repository of the store, pushed over v1 or v2 or imported, whose name
- * contains `q` (case-insensitive; empty matches all). Names are the ones to pull by: `HOST/<name>`. The
- * result shape is what `docker search` decodes, plus the Hub's paging fields.
+ * Whether anything in the repository can be pulled by name: a v1 or v2 tag. (Docker searches over v1 and
+ * pulls over v2, so a v2 tag counts even when its image has no v1 form.)
+ */
+async function hasTag(store: Store, name: string): Promise<boolean> {
+  if ((await store.v1.listTags(name)).size > 0) return true;
+  try {
+    return (await store.repositories.listTags(name)).length > 0;
+  } catch (err) {
+    if (isBerthError(err, 'repository-not-found')) return false;
+    throw err;
+  }
+}
+
+/**
+ * `GET /v1/search?q=&n=&page=`: every repository of the store with at least one tag, pushed over v1 or v2
+ * or imported, whose name contains `q` (case-insensitive; empty matches all); a repository whose tags were
+ * all deleted, or that holds only untagged content, is not listed. Names are the ones to pull by:
+ * `HOST/<name>`. The result shape is what `docker search` decodes, plus the Hub's paging fields.
  */
 export const getSearch: V1Handler = async ({ res, store, query, headOnly }) => {
   const term = query.get('q') ?? '';
@@ -21,7 +38,8 @@ export const getSearch: V1Handler = async ({ res, store, query, headOnly }) => {
   const page = positiveInteger(query.get('page'), 1, 'page');
   const names = new Set([...(await store.repositories.listRepositories()), ...(await store.v1.listRepositories())]);
   const needle = term.toLowerCase();
-  const matches = [...names].filter((n) => n.includes(needle)).sort();
+  const matches: string[] = [];
+  for (const name of [...names].filter((n) => n.includes(needle)).sort()) if (await hasTag(store, name)) matches.push(name);
   const results = matches.slice((page - 1) * pageSize, page * pageSize).map((name) => ({
     name,
     description: '',

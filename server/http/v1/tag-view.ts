@@ -1,13 +1,14 @@
 import { isBerthError } from '../../errors/domain.js';
-import { parseDigest } from '../../oci/digest.js';
-import type { Store } from '../../storage/store.js';
+import type { V1Context } from './context.js';
+
+type TagContext = Pick<V1Context, 'store' | 'images'>;
 
 /**
- * The v1 tags of a repository as one list over both protocols: v1 tags, and v2 tags whose image has a v1
- * id recorded (images tagged over v1 or imported from a tarball). Where both name a tag, the v2 tag wins:
- * a later v2 push moves the tag, and v1 clients should see where it went.
+ * The v1 tags of a repository as one list over both protocols: v1 tags, and every v2 tag whose image has a
+ * v1 form (a v1 id recorded for it, or derived from its config: see `storage/v1-derived.ts`). Where both
+ * name a tag, the v2 tag wins: a later v2 push moves the tag, and v1 clients should see where it went.
  */
-export async function listV1Tags(store: Store, name: string): Promise<Map<string, string> | undefined> {
+export async function listV1Tags({ store, images }: TagContext, name: string): Promise<Map<string, string> | undefined> {
   const v1Known = await store.v1.hasRepository(name);
   const tags = await store.v1.listTags(name);
   let v2Tags: string[] | undefined;
@@ -18,21 +19,18 @@ export async function listV1Tags(store: Store, name: string): Promise<Map<string
   }
   if (!v1Known && v2Tags === undefined) return undefined;
   for (const tag of v2Tags ?? []) {
-    const id = await v1IdOfV2Tag(store, name, tag);
+    const id = await images.idOfTag(name, tag);
     if (id !== undefined) tags.set(tag, id);
   }
   return new Map([...tags].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The v1 image id a v2 tag's image has, if any. */
-export async function v1IdOfV2Tag(store: Store, name: string, tag: string): Promise<string | undefined> {
-  const manifest = await store.repositories.getManifest(name, { tag });
-  const config = manifest?.parsed.config;
-  if (!config) return undefined;
-  return store.v1.v1IdOfConfig(parseDigest(config.digest));
+/** The v1 image id of a v2 tag's image, if it has a v1 form. */
+export function v1IdOfV2Tag({ images }: TagContext, name: string, tag: string): Promise<string | undefined> {
+  return images.idOfTag(name, tag);
 }
 
 /** One tag: the v2 view first (see `listV1Tags`), then the v1 record. */
-export async function resolveV1Tag(store: Store, name: string, tag: string): Promise<string | undefined> {
-  return (await v1IdOfV2Tag(store, name, tag)) ?? (await store.v1.getTag(name, tag));
+export async function resolveV1Tag(ctx: TagContext, name: string, tag: string): Promise<string | undefined> {
+  return (await v1IdOfV2Tag(ctx, name, tag)) ?? (await ctx.store.v1.getTag(name, tag));
 }

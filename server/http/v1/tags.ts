@@ -4,19 +4,21 @@ import { header } from '../request.js';
 import { isPlainObject, readV1Json } from './body.js';
 import { sendV1Json, sendV1Raw, V1Error } from './respond.js';
 import { listV1Tags, resolveV1Tag, v1IdOfV2Tag } from './tag-view.js';
-import { publishV2Tag } from './v2-view.js';
+import { publishV2Tag, retagV2Image } from './v2-view.js';
 import type { V1Handler } from './context.js';
 
 /** `GET /v1/repositories/<repo>/tags`: `{tag: image id}` over v1 and v2 tags (see `listV1Tags`). */
-export const listTags: V1Handler = async ({ res, store, repository, headOnly }) => {
-  const tags = await listV1Tags(store, repository.name);
+export const listTags: V1Handler = async (ctx) => {
+  const { res, repository, headOnly } = ctx;
+  const tags = await listV1Tags(ctx, repository.name);
   if (!tags) throw new V1Error(404, 'Repository not found');
   sendV1Json(res, 200, Object.fromEntries(tags), {}, headOnly);
 };
 
 /** `GET /v1/repositories/<repo>/tags/<tag>`: the image id as a JSON string. */
-export const getTag: V1Handler = async ({ res, store, repository, tag, headOnly }) => {
-  const id = isValidTag(tag) ? await resolveV1Tag(store, repository.name, tag) : undefined;
+export const getTag: V1Handler = async (ctx) => {
+  const { res, repository, tag, headOnly } = ctx;
+  const id = isValidTag(tag) ? await resolveV1Tag(ctx, repository.name, tag) : undefined;
   if (id === undefined) throw new V1Error(404, 'Tag not found');
   sendV1Json(res, 200, id, {}, headOnly);
 };
@@ -36,24 +38,36 @@ function tagMetadata(userAgent: string | undefined): Buffer {
 /**
  * `PUT /v1/repositories/<repo>/tags/<tag>` with the image id as a JSON string. Tagging also writes the
  * image's v2 view, so `docker pull HOST/<repo>:<tag>` works; that needs the image and its ancestors
- * complete, so (unlike the original) an image still being pushed cannot be tagged.
+ * complete, so (unlike the original) an image still being pushed cannot be tagged. The top of a v1 form
+ * derived from a v2 image is tagged by tagging that v2 image (its manifest, in this repository too).
  */
-export const putTag: V1Handler = async ({ req, res, store, repository, tag }) => {
+export const putTag: V1Handler = async ({ req, res, store, images, repository, tag }) => {
   assertV1Tag(tag);
   const body = await readV1Json(req);
   if (!body || typeof body.value !== 'string') throw new V1Error(400, 'Invalid data');
   const id = body.value;
-  if (!isValidImageId(id) || !(await store.v1.getImage(id))) throw new V1Error(404, 'Image not found');
+  if (!isValidImageId(id)) throw new V1Error(404, 'Image not found');
+  if (!(await store.v1.getImage(id))) {
+    const derived = await images.derivedChainOfTop(id);
+    if (!derived) {
+      const layerOnly = (await images.getDerived(id)) !== undefined;
+      throw new V1Error(layerOnly ? 400 : 404, layerOnly ? 'Image is a layer of an image pushed over v2: tag its top image' : 'Image not found');
+    }
+    await retagV2Image(store, repository.name, tag, derived.manifest);
+    sendV1Json(res, 200);
+    return;
+  }
   await publishV2Tag(store, repository.name, tag, id);
   await store.v1.setTag(repository.name, tag, id, tagMetadata(header(req, 'user-agent')));
   sendV1Json(res, 200);
 };
 
 /** `DELETE /v1/repositories/<repo>/tags/<tag>`: the v1 tag, and the v2 tag when it names a v1 image. */
-export const deleteTag: V1Handler = async ({ res, store, repository, tag }) => {
+export const deleteTag: V1Handler = async (ctx) => {
+  const { res, store, repository, tag } = ctx;
   const notFound = new V1Error(404, `Tag not found: ${tag.slice(0, 128)}`);
   if (!isValidTag(tag)) throw notFound;
-  const viaV2 = (await v1IdOfV2Tag(store, repository.name, tag)) !== undefined;
+  const viaV2 = (await v1IdOfV2Tag(ctx, repository.name, tag)) !== undefined;
   const viaV1 = await store.v1.deleteTag(repository.name, tag);
   if (viaV2) await store.repositories.deleteTag(repository.name, tag);
   if (!viaV1 && !viaV2) throw notFound;
@@ -78,13 +92,14 @@ export const getTagJson: V1Handler = async ({ res, store, repository, tag, headO
 
 /**
  * `DELETE /v1/repositories/<repo>/` (and `…/tags`): every tag v1 shows, then the v1 data. Images stay, as in
- * the original; v2 tags of images without a v1 id are not v1's to delete.
+ * the original; v2 tags without a v1 form (artifacts, other platforms' indexes) are not v1's to delete.
  */
-export const deleteRepository: V1Handler = async ({ res, store, repository }) => {
-  const tags = await listV1Tags(store, repository.name);
+export const deleteRepository: V1Handler = async (ctx) => {
+  const { res, store, repository } = ctx;
+  const tags = await listV1Tags(ctx, repository.name);
   if (!tags) throw new V1Error(404, 'Repository not found');
   for (const tag of tags.keys()) {
-    if ((await v1IdOfV2Tag(store, repository.name, tag)) !== undefined) await store.repositories.deleteTag(repository.name, tag);
+    if ((await v1IdOfV2Tag(ctx, repository.name, tag)) !== undefined) await store.repositories.deleteTag(repository.name, tag);
   }
   await store.v1.deleteRepository(repository.name);
   sendV1Json(res, 200);

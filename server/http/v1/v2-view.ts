@@ -5,12 +5,10 @@ import { createGunzip } from 'node:zlib';
 import { parseDigest, type Digest } from '../../oci/digest.js';
 import { parseManifest } from '../../oci/manifest.js';
 import { MediaType } from '../../oci/media-types.js';
+import type { StoredManifest } from '../../storage/repo-store.js';
 import type { Store } from '../../storage/store.js';
 import type { V1Image, V1LayerLink } from '../../storage/v1-store.js';
 import { V1Error } from './respond.js';
-
-/** Docker's type for an uncompressed layer; Docker 20.10 pulls it (it sniffs compression, not the type). */
-export const DOCKER_TAR_LAYER = 'application/vnd.docker.image.rootfs.diff.tar';
 
 interface V2View {
   readonly manifest: Buffer;
@@ -26,6 +24,15 @@ export async function publishV2Tag(store: Store, name: string, tag: string, id: 
   const view = await v2ViewOf(store, id);
   for (const digest of view.blobs) await store.repositories.linkBlob(name, digest);
   await store.repositories.putManifest(name, { tag }, view.manifest, MediaType.DockerManifest);
+}
+
+/**
+ * Tags a v2 image in `name` by its stored manifest, linking its blobs there first: how a v1 client's tag of
+ * a v1 image derived from a v2 image lands (same manifest, same digest, in any repository).
+ */
+export async function retagV2Image(store: Store, name: string, tag: string, manifest: StoredManifest): Promise<void> {
+  for (const d of manifest.parsed.blobs) await store.repositories.linkBlob(name, parseDigest(d.digest));
+  await store.repositories.putManifest(name, { digest: manifest.digest }, manifest.body, manifest.parsed.mediaType, [tag]);
 }
 
 async function v2ViewOf(store: Store, id: string): Promise<V2View> {
@@ -136,7 +143,7 @@ async function buildV2View(store: Store, id: string): Promise<V2View> {
       schemaVersion: 2,
       mediaType: MediaType.DockerManifest,
       config: { mediaType: MediaType.DockerConfig, size: config.byteLength, digest: configDigest.value },
-      layers: layers.map((l) => ({ mediaType: l.compressed ? MediaType.DockerLayer : DOCKER_TAR_LAYER, size: l.size, digest: l.digest })),
+      layers: layers.map((l) => ({ mediaType: l.compressed ? MediaType.DockerLayer : MediaType.DockerLayerTar, size: l.size, digest: l.digest })),
     }),
   );
   const manifestDigest = await store.blobs.putContent(manifest);

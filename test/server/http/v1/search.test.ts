@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest, type TestRegistry } from '../../../support/registry-client.js';
-import { pushImage } from '../v2/fixtures.js';
+import { pushImage, pushImageBlobs } from '../v2/fixtures.js';
 import { json, startV1Registry, v1Error } from './fixtures.js';
 import { makeV1Chain, pushV1 } from './v1-push.js';
 
@@ -19,6 +19,13 @@ beforeAll(async () => {
   await pushV1(reg.port, 'team/beta-v1', 'latest', await makeV1Chain(1));
   await pushImage(reg.url, 'alpha-v2', 'latest');
   await pushImage(reg.url, 'team/gamma-v2', 'latest');
+  // Repositories with nothing to pull by name: only blobs, an untagged manifest, every tag deleted (v1, v2).
+  await pushImageBlobs(reg.url, 'alpha-blobs-only');
+  const untagged = await pushImage(reg.url, 'alpha-untagged', 'tmp');
+  expect((await rawRequest(reg.port, 'DELETE', '/v2/alpha-untagged/manifests/tmp')).status).toBe(202);
+  expect((await rawRequest(reg.port, 'HEAD', `/v2/alpha-untagged/manifests/${untagged.digest}`)).status).toBe(200);
+  await pushV1(reg.port, 'team/alpha-v1-deleted', 'latest', await makeV1Chain(1));
+  expect((await rawRequest(reg.port, 'DELETE', '/v1/repositories/team/alpha-v1-deleted/tags/latest')).status).toBe(200);
 });
 afterAll(() => reg.close());
 
@@ -40,6 +47,10 @@ describe('GET /v1/search', () => {
     ]);
     expect((await search('q=TEAM')).results.map((r) => r.name)).toEqual(['team/beta-v1', 'team/gamma-v2']);
     expect((await search('q=nothing-like-it')).num_results).toBe(0);
+  });
+
+  it('lists only repositories with at least one tag', async () => {
+    expect((await search('q=alpha')).results.map((r) => r.name)).toEqual(['alpha-v1', 'alpha-v2']);
   });
 
   it('pages with n and page', async () => {
