@@ -5,8 +5,9 @@ import * as nodePath from 'node:path';
 import { ListenError } from '../server/net/listen.js';
 import { UsageError } from '../server/commands/storage-flags.js';
 import { ConfigError } from '../server/config.js';
-import { startConsole } from './headless/console-server.js';
-import { parseHeadlessArgs, USAGE } from './headless/flags.js';
+import { consoleUrl, startConsole } from './headless/console-server.js';
+import { ConsoleTokenSource, loadConsoleToken } from './headless/console-token.js';
+import { parseHeadlessArgs, USAGE, type HeadlessOptions } from './headless/flags.js';
 import { execRunner } from './os/exec.js';
 import { createBerthServices } from './services/berth-service.js';
 
@@ -21,12 +22,26 @@ function version(): string {
   }
 }
 
+/**
+ * `console-url`: the link of the console that runs with these flags, from the token in its data folder
+ * (made now if the console never ran). Works beside a running console; with --new-token that console
+ * switches to the new token at once.
+ */
+async function printConsoleUrl(options: HeadlessOptions): Promise<void> {
+  if (options.consoleAddr.port === 0) throw new UsageError('--console-addr has port 0: give the port the console listens on');
+  const token = await loadConsoleToken(options.config.storage.path, { rotate: options.newToken });
+  log(consoleUrl(options.consoleAddr, token));
+}
+
 async function main(): Promise<void> {
-  const options = parseHeadlessArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const command = argv[0] === 'console-url' ? argv.shift() : undefined;
+  const options = parseHeadlessArgs(argv);
   if (options.help) {
     log(USAGE);
     return;
   }
+  if (command === 'console-url') return printConsoleUrl(options);
   const dataDir = options.config.storage.path;
   // Test hook: BERTH_HOSTS_FILE points the hosts feature at a scratch file, whose fixed write script then
   // runs without the elevation prompt (which cannot be answered headless).
@@ -42,7 +57,8 @@ async function main(): Promise<void> {
   }
   const rendererDir = process.env.BERTH_RENDERER_DIR ?? nodePath.join(REPO_ROOT, 'renderer', 'dist');
   if (!existsSync(rendererDir)) log(`berth console: ${rendererDir} is missing; serving a placeholder page (run npm run build:renderer)`);
-  const consoleServer = await startConsole(services, options.consoleAddr, rendererDir, log);
+  const tokens = await ConsoleTokenSource.open(dataDir, { rotate: options.newToken });
+  const consoleServer = await startConsole(services, options.consoleAddr, rendererDir, tokens, log);
   log(`berth console: ${consoleServer.url}`);
 
   let stopping = false;

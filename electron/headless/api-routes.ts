@@ -18,7 +18,8 @@ const STATUS: Record<string, number> = {
 
 export interface ApiContext {
   readonly services: BerthServices;
-  readonly token: string;
+  /** The token in force now (it follows the data folder's file, which `console-url --new-token` replaces). */
+  readonly token: () => Promise<string>;
   /** Origins (and Host values) the console answers to: its own address, by IP and as localhost. */
   readonly allowedOrigins: () => ReadonlySet<string>;
   readonly allowedHosts: () => ReadonlySet<string>;
@@ -39,20 +40,25 @@ function tokenMatches(presented: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+function presentedToken(req: IncomingMessage, url: URL, allowQueryToken: boolean): string | undefined {
+  const header = req.headers.authorization;
+  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  return bearer ?? (allowQueryToken ? (url.searchParams.get('token') ?? undefined) : undefined);
+}
+
 /**
  * Every /api request: the Host must be the console's own (no DNS rebinding), the Origin (when sent) the
  * console's own origin (no cross-site calls), and the bearer token right. Only the event stream may carry
  * the token in its URL, since EventSource cannot set headers.
  */
-function authorize(ctx: ApiContext, req: IncomingMessage, url: URL, allowQueryToken: boolean): BridgeError | undefined {
+async function authorize(ctx: ApiContext, req: IncomingMessage, url: URL, allowQueryToken: boolean): Promise<BridgeError | undefined> {
   const host = req.headers.host;
   if (!host || !ctx.allowedHosts().has(host.toLowerCase())) return { code: BRIDGE_ERRORS.forbidden, message: `unexpected Host ${JSON.stringify(host ?? '')}` };
   const origin = req.headers.origin;
   if (origin !== undefined && !ctx.allowedOrigins().has(origin.toLowerCase())) return { code: BRIDGE_ERRORS.forbidden, message: `origin ${origin} may not use this console` };
-  const header = req.headers.authorization;
-  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-  const presented = bearer ?? (allowQueryToken ? (url.searchParams.get('token') ?? undefined) : undefined);
-  if (!tokenMatches(presented, ctx.token)) return { code: 'UNAUTHORIZED', message: 'missing or wrong console token', hint: 'Open the console with the URL the server printed (it carries ?token=).' };
+  if (!tokenMatches(presentedToken(req, url, allowQueryToken), await ctx.token())) {
+    return { code: 'UNAUTHORIZED', message: 'missing or wrong console token', hint: 'Open the link that `npm run console-url` prints (the same flags as the server: --root, --console-addr).' };
+  }
   return undefined;
 }
 
@@ -76,7 +82,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /** Handles `/api/*`; the caller has already set the security headers. */
 export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const route = url.pathname.slice('/api/'.length);
-  const denied = authorize(ctx, req, url, route === 'events' && req.method === 'GET');
+  const denied = await authorize(ctx, req, url, route === 'events' && req.method === 'GET');
   if (denied) {
     req.resume();
     fail(res, denied.code === BRIDGE_ERRORS.forbidden ? 403 : 401, denied);
@@ -84,7 +90,7 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   }
   if (route === 'events') {
     if (req.method !== 'GET') return fail(res, 405, { code: BRIDGE_ERRORS.invalidInput, message: 'use GET for /api/events' });
-    return streamEvents(ctx, req, res);
+    return streamEvents(ctx, req, res, url);
   }
   if (req.method !== 'POST') {
     req.resume();
@@ -114,11 +120,15 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   }
 }
 
-function streamEvents(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): void {
+function streamEvents(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  const opened = presentedToken(req, url, true);
   res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.write(': berth events\n\n');
   const unsubscribe = ctx.services.onEvent((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  // A rotated token ends the streams opened with the old one; their reconnect is then refused.
+  const keepalive = setInterval(() => {
+    ctx.token().then((token) => (tokenMatches(opened, token) ? res.write(': keepalive\n\n') : res.end()), () => res.end());
+  }, KEEPALIVE_MS);
   keepalive.unref();
   const stop = (): void => {
     clearInterval(keepalive);

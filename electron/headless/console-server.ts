@@ -1,26 +1,31 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { formatAddress, listen } from '../../server/net/listen.js';
 import type { ListenAddress } from '../../server/config.js';
 import type { BerthServices } from '../services/berth-service.js';
 import { handleApi } from './api-routes.js';
+import type { ConsoleTokenSource } from './console-token.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { serveStatic } from './static-files.js';
 
 export interface RunningConsole {
   readonly address: ListenAddress;
-  readonly token: string;
-  /** The URL to open, token included. */
+  /** The URL to open, with the token in force when it started. */
   readonly url: string;
   close(): Promise<void>;
 }
 
+/** The link to a console listening on `addr`: a wildcard address is shown as loopback, where it also answers. */
+export function consoleUrl(addr: ListenAddress, token: string): string {
+  const shown = addr.host === '0.0.0.0' || addr.host === '::' ? { host: '127.0.0.1', port: addr.port } : addr;
+  return `http://${formatAddress(shown)}/?token=${token}`;
+}
+
 /**
  * The headless console: the built renderer plus the token-protected HTTP form of BerthApi, on one
- * listener (loopback by default). A fresh token per start; it is only ever printed, never stored.
+ * listener (loopback by default). The token comes from the data folder (console-token.ts), so links and
+ * open tabs survive restarts.
  */
-export async function startConsole(services: BerthServices, addr: ListenAddress, rendererDir: string, log: (line: string) => void): Promise<RunningConsole> {
-  const token = randomBytes(32).toString('base64url');
+export async function startConsole(services: BerthServices, addr: ListenAddress, rendererDir: string, tokens: ConsoleTokenSource, log: (line: string) => void): Promise<RunningConsole> {
   let bound: ListenAddress = addr;
   const hosts = (): Set<string> => {
     const port = bound.port;
@@ -34,7 +39,7 @@ export async function startConsole(services: BerthServices, addr: ListenAddress,
     setSecurityHeaders(res);
     const url = new URL(req.url ?? '/', 'http://console.invalid');
     const work = url.pathname.startsWith('/api/')
-      ? handleApi({ services, token, allowedHosts: hosts, allowedOrigins: origins }, req, res, url)
+      ? handleApi({ services, token: () => tokens.current(), allowedHosts: hosts, allowedOrigins: origins }, req, res, url)
       : serveStatic(rendererDir, req, res, url.pathname);
     work.catch((err: unknown) => {
       log(`berth console: ${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
@@ -43,11 +48,9 @@ export async function startConsole(services: BerthServices, addr: ListenAddress,
     });
   });
   bound = await listen(server, addr);
-  const shown = bound.host === '0.0.0.0' || bound.host === '::' ? { host: '127.0.0.1', port: bound.port } : bound;
   return {
     address: bound,
-    token,
-    url: `http://${formatAddress(shown)}/?token=${token}`,
+    url: consoleUrl(bound, await tokens.current()),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

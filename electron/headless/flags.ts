@@ -3,7 +3,9 @@ import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server
 import type { Settings } from '../shared/bridge.js';
 import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';
 
-export const USAGE = `usage: npm run serve -- [options]      (or: node --import tsx electron/headless.ts [options])
+export const USAGE = `usage: npm run serve -- [options]            (or: node dist/headless.mjs [options])
+       npm run console-url -- [options]      (or: node dist/headless.mjs console-url [options])
+         prints the console's link (with the same --root/--config/--console-addr as the server)
 
   --root DIR              data folder (default $XDG_DATA_HOME/berth, else ~/.local/share/berth)
   --config FILE           YAML configuration (same keys as berth serve)
@@ -13,6 +15,7 @@ export const USAGE = `usage: npm run serve -- [options]      (or: node --import 
   --proxy-addr HOST:PORT  TLS + basic-auth proxy listener (default 127.0.0.1:5443)
   --tls-cert FILE --tls-key FILE --htpasswd FILE    turn the proxy on
   --console-addr HOST:PORT  the web console (default 127.0.0.1:5080)
+  --new-token             replace the console's token (kept in DATA/console-token): every old link stops working
 `;
 
 export interface HeadlessOptions {
@@ -21,6 +24,8 @@ export interface HeadlessOptions {
   /** What the command line set explicitly: it wins over settings saved from the console. */
   readonly overrides: Partial<Settings>;
   readonly help: boolean;
+  /** Rotate the console token before use. */
+  readonly newToken: boolean;
 }
 
 /** The same flags as `berth serve` (storage, addr, v1, proxy) plus the console's own address. */
@@ -28,13 +33,14 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
   const { values } = parseCommandArgs(args, {
     ...STORAGE_OPTIONS,
     addr: { type: 'string' },
+    'open-registry-without-password': { type: 'boolean' },
     'no-v1': { type: 'boolean' },
     'proxy-addr': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     htpasswd: { type: 'string' },
-    'open-registry-without-password': { type: 'boolean' },
     'console-addr': { type: 'string' },
+    'new-token': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   const proxy = {
@@ -45,13 +51,16 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
   };
   const extra: ConfigLayer = {
     ...(values.addr !== undefined ? { addr: values.addr } : {}),
+    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
     ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
     ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
     // The console hosts one registry process: the cluster mode of `berth serve` does not apply.
     workers: 1,
   };
   const config = configFromFlags(values, extra);
-    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
+  // Refused here with the same one line as `berth serve`, rather than later as a listener error.
+  const exposure = registryExposureProblem(config);
+  if (exposure) throw new ConfigError('addr', exposure);
   const overrides: Partial<Settings> = {
     ...(values.addr !== undefined ? { registryPort: config.addr.port } : {}),
     ...(values['open-registry-without-password'] ? { openRegistryWithoutPassword: true } : {}),
@@ -59,13 +68,11 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
     ...(values['proxy-addr'] !== undefined && config.proxy ? { proxyPort: config.proxy.addr.port, bindAll: !isLoopbackHost(config.proxy.addr.host) } : {}),
     ...(values.root !== undefined ? { storagePath: config.storage.path } : {}),
   };
-  // Refused here with the same one line as `berth serve`, rather than later as a listener error.
-  const exposure = registryExposureProblem(config);
-  if (exposure) throw new ConfigError('addr', exposure);
   return {
     config,
     consoleAddr: parseAddress('console-addr', values['console-addr'] ?? '127.0.0.1:5080'),
     overrides,
     help: values.help === true,
+    newToken: values['new-token'] === true,
   };
 }

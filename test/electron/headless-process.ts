@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import * as nodePath from 'node:path';
+import { run, type RunResult } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
 
@@ -13,11 +15,30 @@ export interface HeadlessProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `electron/headless.ts` as users do and waits for both of its URL lines. */
+const HEADLESS = nodePath.join(REPO_ROOT, 'electron', 'headless.ts');
+
+/** A loopback port nothing listens on right now (the kernel picks it, then it is released). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** `console-url` with the given flags, run to completion. */
+export function consoleUrlCommand(args: string[]): Promise<RunResult> {
+  return run(process.execPath, ['--import', 'tsx', HEADLESS, 'console-url', ...args], { cwd: REPO_ROOT });
+}
+
+/**
+ * Runs `electron/headless.ts` as users do and waits for both of its URL lines. Ports are ephemeral unless
+ * `args` names them (a later flag wins).
+ */
 export function startHeadless(root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HeadlessProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...args],
+    ['--import', 'tsx', HEADLESS, '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...args],
     { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
