@@ -6,7 +6,7 @@ import type { NamedImage } from './naming.js';
 import { gzipMediaType, renderManifest, type BlobNode, type ManifestNode, type Rendered } from './plan.js';
 import { forEachLimit } from './pool.js';
 import type { Target } from './references.js';
-import { isGzip } from './source.js';
+import { isGzip } from './magic.js';
 import type { Staging } from './staging.js';
 
 export interface CommitResult {

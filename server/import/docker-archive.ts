@@ -2,11 +2,9 @@ import { MediaType } from '../oci/media-types.js';
 import { isValidImageId } from '../storage/v1-store.js';
 import { normalizeEntryName, type ArchiveEntry } from './entries.js';
 import { archiveInvalid, isObject, LIMITS, parseJsonDocument } from './limits.js';
-import { DOCKER_PLAIN_LAYER, fileEntry, type ArchiveImage, type BlobNode, type ManifestNode, type V1Layer } from './plan.js';
-import { isGzip } from './source.js';
+import { DOCKER_PLAIN_LAYER, fileEntry, resolveEntry, type ArchiveImage, type BlobNode, type ManifestNode, type V1Layer } from './plan.js';
+import { isGzip, isZstd } from './magic.js';
 import type { StagedFile, Staging } from './staging.js';
-
-const isZstd = (head: Buffer): boolean => head.byteLength >= 4 && head.readUInt32BE(0) === 0x28b52ffd;
 
 interface ManifestJsonElement {
   readonly Config: string;
@@ -91,15 +89,24 @@ async function planImage(
 }
 
 /**
- * Legacy layer ids: `<id>/layer.tar` is either the layer itself (Docker ≤ 24) or a link to it (skopeo,
- * Docker 25+). Maps the entry holding the bytes to the id.
+ * Legacy layer ids: `<id>/layer.tar` holds the layer (Docker ≤ 24), or links to it (skopeo, Docker 25+, and
+ * Docker 20.10 for a layer a previous image of the same save already wrote). A manifest.json layer name of
+ * that form gives its id directly; any other name (skopeo's `<digest>.tar`) gets the id of a `<id>/layer.tar`
+ * whose links lead to it.
  */
 function legacyLayerIds(entries: ReadonlyMap<string, ArchiveEntry>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, entry] of entries) {
+  for (const name of entries.keys()) {
     const id = /^([a-f0-9]{64})\/layer\.tar$/.exec(name)?.[1];
     if (id === undefined) continue;
-    out.set(entry.kind === 'link' ? entry.target : name, id);
+    out.set(name, id);
+    let target: string;
+    try {
+      target = resolveEntry(entries, name, name).name;
+    } catch {
+      continue; // a broken chain fails later, with its reason, if a manifest uses it
+    }
+    if (!out.has(target)) out.set(target, id);
   }
   return out;
 }

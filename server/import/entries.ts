@@ -1,10 +1,11 @@
 import * as posix from 'node:path/posix';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { isBerthError } from '../errors/domain.js';
 import { isDigestAlgorithm } from '../oci/digest.js';
 import { archiveInvalid, LIMITS } from './limits.js';
-import { decodeArchive } from './source.js';
+import { decodeArchive, EndsEarly } from './source.js';
 import type { StagedFile, Staging } from './staging.js';
 
 /** What one tar entry left behind: staged bytes, a small document kept in memory, or a link. */
@@ -39,16 +40,26 @@ const algorithmOf = (name: string): 'sha256' | 'sha512' => {
   return alg !== undefined && isDigestAlgorithm(alg) ? alg : 'sha256';
 };
 
-async function readDocument(stream: Readable, name: string, size: number): Promise<Buffer> {
+async function readDocument(stream: AsyncIterable<Buffer>, name: string, size: number): Promise<Buffer> {
   if (size > LIMITS.maxDocumentBytes) throw archiveInvalid(`${name} is ${size} bytes; the limit is ${LIMITS.maxDocumentBytes}`);
   const chunks: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
+  for await (const chunk of stream) chunks.push(chunk);
   return Buffer.concat(chunks);
+}
+
+/** The entry being read, for the message when the archive stops in the middle of it. */
+interface Current {
+  readonly name: string;
+  readonly size: number;
+  /** Where its bytes start in the tar (tar-stream's `byteOffset`), to tell how many of them arrived. */
+  readonly offset: number;
+  done: boolean;
 }
 
 /**
  * Reads the archive once, front to back: every regular file is hashed while it is written to staging, the
- * few metadata documents are kept, links are remembered by name. Nothing is extracted anywhere else.
+ * few metadata documents are kept, links are remembered by name (resolved once everything is read, so a
+ * link may come before or after its target). Nothing is extracted anywhere else.
  */
 export async function readArchive(
   source: Readable,
@@ -57,50 +68,72 @@ export async function readArchive(
 ): Promise<Map<string, ArchiveEntry>> {
   const entries = new Map<string, ArchiveEntry>();
   const extract = tar.extract();
-  let current: string | undefined;
-  const decode = decodeArchive({ ...(options.totalBytes !== undefined ? { totalBytes: options.totalBytes } : {}), onRead: (n) => options.onRead(n, current) });
-  const feeding = pipeline(source, decode, extract, options.signal ? { signal: options.signal } : {});
+  let current: Current | undefined;
+  let bytesRead = 0;
+  const decode = decodeArchive({
+    ...(options.totalBytes !== undefined ? { totalBytes: options.totalBytes } : {}),
+    onRead: (n) => {
+      bytesRead = n;
+      options.onRead(n, current?.name);
+    },
+  });
+  const feeding = pipeline(source, decode.stage, extract, options.signal ? { signal: options.signal } : {});
   // The loop below sees the same failure through the extractor; this only avoids an unhandled rejection.
   feeding.catch(() => undefined);
   try {
     for await (const item of extract) {
       options.signal?.throwIfAborted();
-      const entry = item as unknown as Readable;
       const { header } = item;
       const name = normalizeEntryName(header.name);
       const type = header.type ?? 'file';
       if (type === 'directory') {
-        entry.resume();
+        item.resume();
         continue;
       }
       if (entries.size >= LIMITS.maxEntries) throw archiveInvalid(`the archive has more than ${LIMITS.maxEntries} entries`);
       if (name === '') throw archiveInvalid('an entry has an empty name');
       if (entries.has(name)) throw archiveInvalid(`entry ${JSON.stringify(name)} appears twice in the archive`);
-      current = name;
+      const entry: Current = { name, size: header.size ?? 0, offset: (header as { byteOffset?: number }).byteOffset ?? 0, done: false };
+      current = entry;
+      // tar-stream's entries are streamx streams: Node's pipeline does not see them fail when the archive
+      // stops mid-entry (the import then waited forever). Their async iterator does, so read through it.
+      const body = item as AsyncIterable<Buffer>;
       if (type === 'symlink' || type === 'link') {
         entries.set(name, { kind: 'link', type: type === 'link' ? 'hard link' : 'symlink', target: linkTarget(name, header.linkname ?? '', type === 'link') });
-        entry.resume();
+        for await (const chunk of body) void chunk; // a hard link may carry bytes in odd tars; they are not used
       } else if (type === 'file' || type === 'contiguous-file') {
-        if (DOCUMENTS.has(name)) entries.set(name, { kind: 'document', body: await readDocument(entry, name, header.size ?? 0) });
-        else entries.set(name, { kind: 'file', file: await staging.write(entry, algorithmOf(name), options.signal) });
+        if (DOCUMENTS.has(name)) entries.set(name, { kind: 'document', body: await readDocument(body, name, header.size ?? 0) });
+        else entries.set(name, { kind: 'file', file: await staging.write(Readable.from(body, { objectMode: false }), algorithmOf(name), options.signal) });
       } else {
         throw archiveInvalid(`entry ${JSON.stringify(name)} is a ${type}; image archives hold only files, folders and links`);
       }
+      entry.done = true;
     }
     await feeding;
+    if (!decode.state.endMarker) throw new EndsEarly();
   } catch (err) {
     extract.destroy();
     source.destroy();
-    await feeding.catch(() => undefined);
-    throw options.signal?.aborted ? (options.signal.reason ?? err) : tarError(err);
+    const fed = await feeding.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (options.signal?.aborted) throw options.signal.reason ?? err;
+    // The decode stage and the extractor know why the stream stopped (cut short, not a tar, a bomb); the
+    // entry being read only that it was destroyed.
+    const explains = fed instanceof EndsEarly || isBerthError(fed) || (fed instanceof Error && /unexpected end of data|header/i.test(fed.message));
+    const cause = explains && !isBerthError(err) ? fed : err;
+    throw tarError(cause, bytesRead, current, decode.state.tarBytes);
   }
   return entries;
 }
 
 /** tar-stream's own errors mean a damaged or truncated tar; say so in the importer's terms. */
-function tarError(err: unknown): unknown {
-  if (!(err instanceof Error) || (err as { kind?: unknown }).kind !== undefined) return err;
-  const message = err.message;
-  if (/tar|end of data|header|unexpected end/i.test(message)) return archiveInvalid(`the archive is not a valid tar (or is truncated): ${message}`);
+function tarError(err: unknown, bytesRead: number, current: Current | undefined, tarBytes: number): unknown {
+  const at = current === undefined ? 'before the first entry was complete' : current.done ? `after entry ${JSON.stringify(current.name)} (the next header or the tar's end marker is missing)` : `entry ${JSON.stringify(current.name)} incomplete (${Math.min(current.size, Math.max(0, tarBytes - current.offset))} of ${current.size} bytes)`;
+  if (err instanceof EndsEarly) return archiveInvalid(`the archive ends early: ${bytesRead} bytes read${err.note !== undefined ? ` (${err.note})` : ''}, ${at}`);
+  if (!(err instanceof Error) || isBerthError(err)) return err;
+  if (/unexpected end of data/i.test(err.message)) return archiveInvalid(`the archive ends early: ${bytesRead} bytes read, ${at}`);
+  if (/tar|header/i.test(err.message)) return archiveInvalid(`the archive is not a valid tar: ${current ? `after entry ${JSON.stringify(current.name)}, ` : ''}${err.message.replace(/\. Maybe .*$/, '')}`);
   return err;
 }

@@ -13,6 +13,8 @@ export const LIMITS = {
   maxImages: 10_000,
   /** Tar entries in one archive (each costs a small map entry and a staged file). */
   maxEntries: 200_000,
+  /** Links followed from one name (a link to a link …); Docker and skopeo use one hop. */
+  maxLinkHops: 16,
   /** Indexes inside indexes. */
   maxIndexDepth: 8,
   /**

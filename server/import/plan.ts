@@ -1,7 +1,7 @@
 import type { Descriptor } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { ArchiveEntry } from './entries.js';
-import { archiveInvalid } from './limits.js';
+import { archiveInvalid, LIMITS } from './limits.js';
 import type { StagedFile } from './staging.js';
 
 /** A blob a manifest needs, with its staged bytes already checked against the descriptor. */
@@ -49,12 +49,33 @@ export interface ArchiveImage {
   readonly v1?: readonly V1Layer[];
 }
 
-/** The regular file an archive entry must be for a blob; links and missing entries are refused. */
+/**
+ * The entry a name finally stands for, following links inside the archive. Docker writes a layer shared by
+ * two images once and links the second `<id>/layer.tar` to the first (`../<id>/layer.tar`); skopeo links
+ * every `<id>/layer.tar` to `<digest>.tar`. Links were only recorded by name while reading (the target may
+ * come later in the tar), so they are resolved here, once the whole archive has been read. Each hop was
+ * already checked to stay inside the archive; chains are bounded and cycles refused.
+ */
+export function resolveEntry(entries: ReadonlyMap<string, ArchiveEntry>, name: string, why: string): { readonly name: string; readonly entry: ArchiveEntry | undefined } {
+  const seen: string[] = [];
+  let at = name;
+  let entry = entries.get(at);
+  while (entry?.kind === 'link') {
+    seen.push(at);
+    if (seen.length > LIMITS.maxLinkHops) throw archiveInvalid(`${why} names ${JSON.stringify(name)}, a chain of more than ${LIMITS.maxLinkHops} links`);
+    at = entry.target;
+    if (seen.includes(at)) throw archiveInvalid(`${why} names ${JSON.stringify(name)}, whose links form a cycle (${[...seen, at].map((n) => JSON.stringify(n)).join(' → ')})`);
+    entry = entries.get(at);
+  }
+  return { name: at, entry };
+}
+
+/** The regular file an archive entry stands for (itself, or what its links lead to); anything else is refused. */
 export function fileEntry(entries: ReadonlyMap<string, ArchiveEntry>, name: string, why: string): StagedFile {
-  const entry = entries.get(name);
-  if (!entry) throw archiveInvalid(`${why} names ${JSON.stringify(name)}, which is not in the archive`);
-  if (entry.kind === 'link') throw archiveInvalid(`${why} names ${JSON.stringify(name)}, which is a ${entry.type}; blobs must be regular files`);
-  if (entry.kind === 'document') throw archiveInvalid(`${why} names ${JSON.stringify(name)}, which is archive metadata, not a blob`);
+  const { name: resolved, entry } = resolveEntry(entries, name, why);
+  const via = resolved === name ? '' : `, a link to ${JSON.stringify(resolved)}`;
+  if (!entry) throw archiveInvalid(`${why} names ${JSON.stringify(name)}${via}, which is not in the archive`);
+  if (entry.kind !== 'file') throw archiveInvalid(`${why} names ${JSON.stringify(name)}${via}, which is archive metadata, not a blob`);
   return entry.file;
 }
 
