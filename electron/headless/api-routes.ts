@@ -57,7 +57,7 @@ async function authorize(ctx: ApiContext, req: IncomingMessage, url: URL, allowQ
   const origin = req.headers.origin;
   if (origin !== undefined && !ctx.allowedOrigins().has(origin.toLowerCase())) return { code: BRIDGE_ERRORS.forbidden, message: `origin ${origin} may not use this console` };
   if (!tokenMatches(presentedToken(req, url, allowQueryToken), await ctx.token())) {
-    return { code: 'UNAUTHORIZED', message: 'missing or wrong console token', hint: 'Open the link that `npm run console-url` prints (the same flags as the server: --root, --console-addr).' };
+    return { code: 'UNAUTHORIZED', message: 'missing or wrong console token', hint: 'Open the link that `berth console-url` prints (with the same --root and --console-addr as the server).' };
   }
   return undefined;
 }

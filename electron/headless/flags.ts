@@ -3,9 +3,9 @@ import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server
 import type { Settings } from '../shared/bridge.js';
 import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';
 
-export const USAGE = `usage: npm run serve -- [options]            (or: node dist/headless.mjs [options])
-       npm run console-url -- [options]      (or: node dist/headless.mjs console-url [options])
-         prints the console's link (with the same --root/--config/--console-addr as the server)
+export const USAGE = `usage: berth console [options]        (in a checkout: npm run serve -- [options])
+       berth console-url [options]    the console's link, from the same --root/--config/--console-addr
+                                      (in a checkout: npm run berth -- console-url [options])
 
   --root DIR              data folder (default $XDG_DATA_HOME/berth, else ~/.local/share/berth)
   --config FILE           YAML configuration (same keys as berth serve)

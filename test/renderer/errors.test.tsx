@@ -48,7 +48,7 @@ describe('error display', () => {
     const alert = await screen.findByRole('alert');
     expect(within(alert).getByText('This console link is not valid')).toBeTruthy();
     expect(alert.textContent).toContain('missing or wrong console token');
-    expect(alert.textContent).toContain('npm run console-url');
+    expect(alert.textContent).toContain('berth console-url');
     expect(screen.queryByRole('navigation', { name: 'Main' })).toBeNull();
   });
 });

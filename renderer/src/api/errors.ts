@@ -26,7 +26,7 @@ export interface ErrorExplanation {
   code: string;
 }
 
-const CONSOLE_LINK_FIX = 'Open the console with its current link: `npm run console-url` prints it (give it the same --root and --console-addr as the server). A link stops working only when the token is replaced with --new-token.';
+const CONSOLE_LINK_FIX = 'Open the console with its current link: `berth console-url` prints it (give it the same --root and --console-addr as the server). A link stops working only when the token is replaced with --new-token.';
 
 const CATALOGUE: Record<string, { title: string; fix: string }> = {
   UNAUTHORIZED: { title: 'This console link is not valid', fix: CONSOLE_LINK_FIX },
