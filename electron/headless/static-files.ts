@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as nodePath from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
-const TYPES: Record<string, string> = {
+/** Content types of the renderer's files (also served by the desktop app's own protocol). */
+export const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -59,7 +60,8 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
   await pipeline(createReadStream(file), res).catch(() => undefined);
 }
 
-async function resolveInside(realRoot: string, pathname: string): Promise<string | undefined> {
+/** The file `pathname` names inside `realRoot` (a realpath), or undefined when it is outside or not a file. */
+export async function resolveInside(realRoot: string, pathname: string): Promise<string | undefined> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);

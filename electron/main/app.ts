@@ -1,5 +1,6 @@
 import type { BerthServices } from '../services/berth-service.js';
 import type { AppContext, AppModule } from './context.js';
+import { APP_SCHEME_PRIVILEGES, protocolModule } from './app-protocol.js';
 import { ipcModule } from './ipc.js';
 import type { BrowserWindowPort, ElectronPorts } from './ports.js';
 import { securityModule } from './security.js';
@@ -10,11 +11,11 @@ export interface StartOptions {
   readonly createServices: () => Promise<BerthServices>;
   readonly files: AppContext['files'];
   readonly log: (line: string) => void;
-  /** Order matters: security before any window exists, IPC before the page loads. */
+  /** Order matters: security and the app protocol before any window exists, IPC before the page loads. */
   readonly modules?: readonly AppModule[];
 }
 
-export const DEFAULT_MODULES: readonly AppModule[] = [securityModule, ipcModule, windowModule, trayModule];
+export const DEFAULT_MODULES: readonly AppModule[] = [securityModule, protocolModule, ipcModule, windowModule, trayModule];
 
 /**
  * The composition root's logic, Electron injected: one instance, services up, then each module enabled.
@@ -26,6 +27,8 @@ export async function startApp(electron: ElectronPorts, options: StartOptions): 
     app.quit();
     return undefined;
   }
+  // Only possible before 'ready': app://berth/ gets a real, secure origin.
+  electron.protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   await app.whenReady();
   const services = await options.createServices();
   await services.start();

@@ -5,7 +5,8 @@ import type { BrowserWindowPort, ElectronPorts } from './ports.js';
 export interface AppContext {
   readonly electron: ElectronPorts;
   readonly services: BerthServices;
-  readonly files: { readonly preload: string; readonly rendererIndex: string; readonly trayIcon: string };
+  /** rendererDir: the built renderer, served as app://berth/. */
+  readonly files: { readonly preload: string; readonly rendererDir: string; readonly trayIcon: string };
   readonly log: (line: string) => void;
   /** The main window once created (modules created before it read it lazily). */
   window(): BrowserWindowPort | undefined;

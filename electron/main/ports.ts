@@ -18,7 +18,7 @@ export interface WebContentsPort {
 
 export interface BrowserWindowPort {
   readonly webContents: WebContentsPort;
-  loadFile(path: string): Promise<void>;
+  loadURL(url: string): Promise<void>;
   show(): void;
   hide(): void;
   focus(): void;
@@ -51,11 +51,30 @@ export interface IpcMainPort {
   removeHandler(channel: string): void;
 }
 
+/** What Electron tells the permission handlers about the asking frame (a subset of its details objects). */
+export interface PermissionDetailsPort {
+  readonly requestingUrl?: string;
+  readonly isMainFrame?: boolean;
+}
+
 export interface SessionPort {
-  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void, details: PermissionDetailsPort) => void) | null): void;
+  setPermissionCheckHandler(handler: ((webContents: unknown, permission: string, requestingOrigin: string, details: PermissionDetailsPort) => boolean) | null): void;
+  setDevicePermissionHandler(handler: ((details: unknown) => boolean) | null): void;
   webRequest: {
     onHeadersReceived(listener: (details: { responseHeaders?: Record<string, string[]> }, callback: (response: { responseHeaders?: Record<string, string[]> }) => void) => void): void;
   };
+}
+
+/** protocol.registerSchemesAsPrivileged's entry (the privileges Berth may ask for). */
+export interface CustomSchemePort {
+  readonly scheme: string;
+  readonly privileges: { readonly standard?: boolean; readonly secure?: boolean; readonly supportFetchAPI?: boolean };
+}
+
+export interface ProtocolPort {
+  registerSchemesAsPrivileged(schemes: CustomSchemePort[]): void;
+  handle(scheme: string, handler: (request: Request) => Response | Promise<Response>): void;
 }
 
 export interface TrayPort {
@@ -70,6 +89,7 @@ export interface ElectronPorts {
   readonly BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindowPort;
   readonly ipcMain: IpcMainPort;
   readonly session: { readonly defaultSession: SessionPort };
+  readonly protocol: ProtocolPort;
   readonly Tray: new (image: string) => TrayPort;
   readonly Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): unknown };
   readonly clipboard: { writeText(text: string): void };

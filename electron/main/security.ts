@@ -1,10 +1,22 @@
 import { CONSOLE_CSP } from '../headless/security-headers.js';
+import { isAppOrigin } from './app-protocol.js';
 import type { AppModule } from './context.js';
 import type { WebContentsPort } from './ports.js';
 
+/** What the page may use: writing text to the clipboard (the copy buttons). Everything else is refused. */
+export const ALLOWED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+/**
+ * The one rule behind the permission request and check handlers (security.md #5): an allowed permission,
+ * asked by the app's own origin in its top frame. Unknown or missing details mean no.
+ */
+export function permissionAllowed(permission: string, requesting: string | undefined, isMainFrame: boolean | undefined): boolean {
+  return ALLOWED_PERMISSIONS.has(permission) && isMainFrame === true && requesting !== undefined && isAppOrigin(requesting);
+}
+
 /**
  * Electron security checklist items that apply to every web contents: no navigation away from the app,
- * no new windows, no <webview>, no permission prompts, and the same CSP as the headless console.
+ * no new windows, no <webview>, no permissions beyond the clipboard, and the same CSP as the headless console.
  */
 export function lockDownContents(contents: WebContentsPort): void {
   contents.on('will-navigate', (event) => event.preventDefault());
@@ -19,8 +31,12 @@ export const securityModule: AppModule = {
   enable({ electron }) {
     electron.app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
     const session = electron.session.defaultSession;
-    session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-    // The renderer's index.html also carries this policy as a meta tag, for file:// loads.
+    // Requests (prompts) and checks (navigator.permissions, feature probes) answer alike; devices (HID,
+    // serial, USB) are never granted.
+    session.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionAllowed(permission, details?.requestingUrl, details?.isMainFrame)));
+    session.setPermissionCheckHandler((_contents, permission, origin, details) => permissionAllowed(permission, origin, details?.isMainFrame));
+    session.setDevicePermissionHandler(() => false);
+    // The app protocol sends this policy too; this covers every other response the session sees.
     session.webRequest.onHeadersReceived((details, callback) =>
       callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONSOLE_CSP] } }),
     );

@@ -1,3 +1,4 @@
+import { APP_INDEX_URL } from './app-protocol.js';
 import type { AppContext, AppModule } from './context.js';
 import type { BrowserWindowConstructorOptions, BrowserWindowPort } from './ports.js';
 import { lockDownContents } from './security.js';
@@ -40,7 +41,7 @@ export function createMainWindow(ctx: AppContext): BrowserWindowPort {
       win.hide();
     }
   });
-  void win.loadFile(ctx.files.rendererIndex).catch((err: unknown) => ctx.log(`berth: cannot load the UI: ${String(err)}`));
+  void win.loadURL(APP_INDEX_URL).catch((err: unknown) => ctx.log(`berth: cannot load the UI: ${String(err)}`));
   return win;
 }
 

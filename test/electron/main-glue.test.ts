@@ -1,5 +1,7 @@
-import { pathToFileURL } from 'node:url';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { APP_INDEX_URL } from '../../electron/main/app-protocol.js';
 import { startApp } from '../../electron/main/app.js';
 import { createBerthServices, type BerthServices } from '../../electron/services/berth-service.js';
 import { CHANNELS, EVENT_CHANNEL, METHODS } from '../../electron/shared/bridge.js';
@@ -8,8 +10,7 @@ import { removeDir, scratchDir } from '../support/berth.js';
 import { pushTinyImage } from './http-push.js';
 import { standInElectron } from './stand-in-electron.js';
 
-const RENDERER_INDEX = '/app/renderer/dist/index.html';
-const OWN_URL = pathToFileURL(RENDERER_INDEX).href;
+const OWN_URL = APP_INDEX_URL;
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
@@ -18,10 +19,13 @@ afterEach(async () => {
 async function boot(options: { lock?: boolean } = {}) {
   const root = scratchDir('berth-glue-');
   const fake = standInElectron(options);
+  const rendererDir = nodePath.join(root, 'renderer-dist');
+  mkdirSync(rendererDir);
+  writeFileSync(nodePath.join(rendererDir, 'index.html'), '<!doctype html><title>Berth</title>');
   let services: BerthServices | undefined;
   const ctx = await startApp(fake.electron, {
     log: () => undefined,
-    files: { preload: '/app/dist-electron/preload.cjs', rendererIndex: RENDERER_INDEX, trayIcon: '/app/build/tray.png' },
+    files: { preload: '/app/dist-electron/preload.cjs', rendererDir, trayIcon: '/app/build/tray.png' },
     createServices: async () => {
       services = await createBerthServices({ config: resolveConfig({ env: {}, flags: { storage: { path: root }, addr: '127.0.0.1:0' } }), dataDir: root, version: 't', log: () => undefined });
       return services;
@@ -48,7 +52,7 @@ describe('Electron main glue (stand-in electron)', () => {
       expect(prefs.webviewTag).toBe(false);
       expect(prefs.allowRunningInsecureContent).toBe(false);
       expect(prefs.preload).toBe('/app/dist-electron/preload.cjs');
-      expect(win.loaded).toBe(RENDERER_INDEX);
+      expect(win.loaded).toBe('app://berth/index.html');
     }
     // Closing the window hides it to the tray instead of quitting.
     const win = fake.windows[0]!;
@@ -67,12 +71,49 @@ describe('Electron main glue (stand-in electron)', () => {
     expect(contents.fire('will-attach-webview')).toBe(true);
     expect(contents.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
 
-    let granted: boolean | undefined;
-    fake.permission()?.({}, 'media', (g) => (granted = g));
-    expect(granted).toBe(false);
+    // Permissions: only clipboard writes, only from the app's own top frame; checks answer the same way.
+    const request = (permission: string, requestingUrl: string | undefined, isMainFrame = true): boolean | undefined => {
+      let granted: boolean | undefined;
+      fake.permission()?.({}, permission, (g) => (granted = g), { requestingUrl, isMainFrame });
+      return granted;
+    };
+    expect(request('clipboard-sanitized-write', `${OWN_URL}#/images`)).toBe(true);
+    for (const [permission, url, main] of [
+      ['media', OWN_URL, true],
+      ['notifications', OWN_URL, true],
+      ['clipboard-read', OWN_URL, true],
+      ['openExternal', OWN_URL, true],
+      ['clipboard-sanitized-write', OWN_URL, false],
+      ['clipboard-sanitized-write', 'https://evil.example/', true],
+      ['clipboard-sanitized-write', 'file:///app/renderer/dist/index.html', true],
+      ['clipboard-sanitized-write', 'app://evil/index.html', true],
+      ['clipboard-sanitized-write', undefined, true],
+    ] as const) {
+      expect(request(permission, url, main), `${permission} ${url} main=${main}`).toBe(false);
+    }
+    const check = fake.permissionCheck()!;
+    expect(check({}, 'clipboard-sanitized-write', 'app://berth', { isMainFrame: true })).toBe(true);
+    expect(check({}, 'clipboard-sanitized-write', 'app://berth', { isMainFrame: false })).toBe(false);
+    for (const permission of ['media', 'geolocation', 'hid', 'serial', 'usb', 'notifications', 'clipboard-read']) expect(check({}, permission, 'app://berth', { isMainFrame: true }), permission).toBe(false);
+    expect(check({}, 'clipboard-sanitized-write', 'null', { isMainFrame: true })).toBe(false);
+    expect(fake.devicePermission()?.({ deviceType: 'usb', origin: 'app://berth' })).toBe(false);
+
     let headers: Record<string, string[]> | undefined;
     fake.headersListeners[0]?.({ responseHeaders: {} }, (r) => (headers = r.responseHeaders));
     expect(headers?.['Content-Security-Policy']?.[0]).toContain("script-src 'self'");
+  });
+
+  it('serves the page from app://berth/ (privileged before ready, handled after), never file://', async () => {
+    const { fake } = await boot();
+    expect(fake.privileged).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+    expect([...fake.protocols.keys()]).toEqual(['app']);
+    const handler = fake.protocols.get('app')!;
+    const page = await handler(new Request(OWN_URL));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toBe('<!doctype html><title>Berth</title>');
+    expect((await handler(new Request('app://berth/../../../etc/passwd'))).status).toBe(404);
+    expect(fake.windows.every((w) => w.loaded?.startsWith('app://berth/'))).toBe(true);
   });
 
   it('registers one IPC handler per bridge method, checks the sender and validates input', async () => {
@@ -85,7 +126,8 @@ describe('Electron main glue (stand-in electron)', () => {
     const withRoute = await invoke(CHANNELS.getStatus, `${OWN_URL}#/settings`);
     expect(withRoute.error).toBeNull();
 
-    for (const foreign of ['https://evil.example/', 'file:///tmp/evil.html', 'http://127.0.0.1:5080/', 'not a url', 'file://host/app/renderer/dist/index.html']) {
+    const foreigns = ['https://evil.example/', 'file:///tmp/evil.html', 'http://127.0.0.1:5080/', 'not a url', 'file:///app/renderer/dist/index.html', 'app://evil/index.html', 'app://berth/other.html', 'app://user@berth/index.html', 'app://berth:8080/index.html'];
+    for (const foreign of foreigns) {
       const denied = await invoke(CHANNELS.listRepositories, foreign, {});
       expect(denied.error?.code, foreign).toBe('FORBIDDEN');
     }

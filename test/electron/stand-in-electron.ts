@@ -1,6 +1,6 @@
 // A stand-in for the `electron` module: records what the main-process modules ask of it, so their security
 // choices can be asserted in plain Node (the real Electron binary cannot run here).
-import type { BrowserWindowConstructorOptions, ElectronPorts, IpcMainInvokeEventPort, MenuItemConstructorOptions, PreventableEvent } from '../../electron/main/ports.js';
+import type { BrowserWindowConstructorOptions, CustomSchemePort, ElectronPorts, IpcMainInvokeEventPort, MenuItemConstructorOptions, PermissionDetailsPort, PreventableEvent } from '../../electron/main/ports.js';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -47,7 +47,7 @@ export function standInElectron(options: { lock?: boolean } = {}) {
   const calls: string[] = [];
   const app = Object.assign(new Emitter(), {
     requestSingleInstanceLock: () => options.lock ?? true,
-    whenReady: async () => undefined,
+    whenReady: async () => void (ready = true),
     quit: () => void calls.push('quit'),
     exit: (code?: number) => void calls.push(`exit ${code}`),
     getAppPath: () => '/app',
@@ -64,8 +64,8 @@ export function standInElectron(options: { lock?: boolean } = {}) {
       // What Electron does: every new web contents is announced to the app.
       app.emitPlain('web-contents-created', {}, this.webContents);
     }
-    async loadFile(path: string): Promise<void> {
-      this.loaded = path;
+    async loadURL(url: string): Promise<void> {
+      this.loaded = url;
     }
     show(): void {
       this.visible = true;
@@ -83,7 +83,13 @@ export function standInElectron(options: { lock?: boolean } = {}) {
     restore(): void {}
   }
   const headersListeners: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void)[] = [];
-  let permissionHandler: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | null = null;
+  let permissionHandler: ((wc: unknown, permission: string, cb: (granted: boolean) => void, details: PermissionDetailsPort) => void) | null = null;
+  let permissionCheck: ((wc: unknown, permission: string, origin: string, details: PermissionDetailsPort) => boolean) | null = null;
+  let devicePermission: ((details: unknown) => boolean) | null = null;
+  // What Electron keeps of protocol registration: privileged schemes (before ready) and handlers.
+  const privileged: CustomSchemePort[] = [];
+  const protocols = new Map<string, (request: Request) => Response | Promise<Response>>();
+  let ready = false;
   const tooltips: string[] = [];
   const electron = {
     app,
@@ -95,7 +101,20 @@ export function standInElectron(options: { lock?: boolean } = {}) {
     session: {
       defaultSession: {
         setPermissionRequestHandler: (h: typeof permissionHandler) => void (permissionHandler = h),
+        setPermissionCheckHandler: (h: typeof permissionCheck) => void (permissionCheck = h),
+        setDevicePermissionHandler: (h: typeof devicePermission) => void (devicePermission = h),
         webRequest: { onHeadersReceived: (l: (typeof headersListeners)[number]) => void headersListeners.push(l) },
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: CustomSchemePort[]) => {
+        // Electron throws the same way: privileges are fixed once the app is ready.
+        if (ready) throw new Error('registerSchemesAsPrivileged must be called before the app is ready');
+        privileged.push(...schemes);
+      },
+      handle: (scheme: string, handler: (request: Request) => Response | Promise<Response>) => {
+        if (!ready) throw new Error('protocol.handle must be called after the app is ready');
+        protocols.set(scheme, handler);
       },
     },
     Tray: class extends Emitter {
@@ -113,5 +132,10 @@ export function standInElectron(options: { lock?: boolean } = {}) {
     Menu: { buildFromTemplate: (template: MenuItemConstructorOptions[]) => template },
     clipboard: { writeText: (text: string) => void clipboard.push(text) },
   } satisfies ElectronPorts;
-  return { electron, app, windows, handlers, menus, clipboard, calls, tooltips, headersListeners, permission: () => permissionHandler };
+  return {
+    electron, app, windows, handlers, menus, clipboard, calls, tooltips, headersListeners, privileged, protocols,
+    permission: () => permissionHandler,
+    permissionCheck: () => permissionCheck,
+    devicePermission: () => devicePermission,
+  };
 }
