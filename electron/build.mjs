@@ -24,7 +24,8 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    entryPoints: [nodePath.join(root, 'electron', 'main', 'index.ts')],
+    // entry.ts answers `--credential-helper` calls before it loads the app (and Electron) lazily.
+    entryPoints: [nodePath.join(root, 'electron', 'main', 'entry.ts')],
     outfile: nodePath.join(out, 'main.cjs'),
     // server/ is ESM and uses import.meta.url (createRequire); give the CommonJS bundle the same value.
     define: { 'import.meta.url': '__berthImportMetaUrl', 'import.meta.dirname': '__dirname' },

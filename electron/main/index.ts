@@ -1,7 +1,9 @@
-// The desktop app's entry (bundled by electron/build.mjs). The only file that loads Electron itself.
-import { app, BrowserWindow, clipboard, ipcMain, Menu, session, Tray } from 'electron';
+// The desktop app itself, started by entry.ts for every launch that is not a credential-helper call. The
+// only file that loads Electron itself.
+import { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, Tray } from 'electron';
 import * as nodePath from 'node:path';
 import { resolveConfig } from '../../server/config.js';
+import { packagedHelperPath } from '../os/docker/docker-login.js';
 import { createBerthServices } from '../services/berth-service.js';
 import { startApp } from './app.js';
 
@@ -9,12 +11,12 @@ const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const root = app.getAppPath();
 
 void startApp(
-  { app, BrowserWindow, clipboard, ipcMain, Menu, session, Tray },
+  { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, Tray },
   {
     log,
     files: {
       preload: nodePath.join(root, 'dist-electron', 'preload.cjs'),
-      rendererIndex: nodePath.join(root, 'renderer', 'dist', 'index.html'),
+      rendererDir: nodePath.join(root, 'renderer', 'dist'),
       trayIcon: nodePath.join(root, 'build', 'tray.png'),
     },
     createServices: async () => {
@@ -26,8 +28,12 @@ void startApp(
         version: app.getVersion(),
         log,
         onSettingsSaved: (settings) => app.setLoginItemSettings({ openAtLogin: settings.startAtLogin }),
-        // After a hosts-file change Chromium's own DNS cache must forget the old answer too.
-        os: { clearHostResolverCache: () => session.defaultSession.clearHostResolverCache() },
+        os: {
+          // After a hosts-file change Chromium's own DNS cache must forget the old answer too.
+          clearHostResolverCache: () => session.defaultSession.clearHostResolverCache(),
+          // Installed: the wrapper in resources/bin that runs this binary's --credential-helper mode.
+          ...(app.isPackaged ? { dockerHelperPath: packagedHelperPath(process.resourcesPath) } : {}),
+        },
       });
     },
   },

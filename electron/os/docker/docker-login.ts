@@ -21,13 +21,18 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env, ho
 }
 
 /**
- * The helper script in the source tree. The main bundle (dist-electron/) sits one level below the
- * repository root, so look there too.
+ * The helper script in the source tree (development runs; the packaged app uses packagedHelperPath). The
+ * main bundle (dist-electron/) sits one level below the repository root, so look there too.
  */
 export function defaultHelperPath(): string {
   const beside = nodePath.join(import.meta.dirname, HELPER_FILE);
   if (existsSync(beside)) return beside;
   return nodePath.resolve(import.meta.dirname, '..', 'electron', 'os', 'docker', HELPER_FILE);
+}
+
+/** The wrapper the desktop package ships in its resources folder (electron-builder.yml extraResources). */
+export function packagedHelperPath(resourcesPath: string, platform: NodeJS.Platform = process.platform): string {
+  return nodePath.join(resourcesPath, 'bin', platform === 'win32' ? `${HELPER_FILE}.cmd` : HELPER_FILE);
 }
 
 /** Whether docker would find the helper: an executable `docker-credential-berth` in a PATH folder. */
