@@ -20,7 +20,7 @@ commands:
   user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
   import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress --root DIR --config FILE
           (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
-  gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --grace-seconds N --upload-max-age-seconds N
+  gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --delete-untagged --grace-seconds N --upload-max-age-seconds N
   console the registry and the web console      the flags of serve, and --console-addr HOST:PORT (berth help console)
           (berth console-url: its link)
   service install or remove the systemd unit  install [--user] [--console] [--data DIR] [--no-enable] [--root DIR] [-- SERVE FLAGS]

@@ -1,14 +1,48 @@
-import { collectGarbage } from '../storage/gc.js';
+import { collectGarbage, type GcReport, type KeepReason } from '../storage/gc.js';
 import { checkStorage, openStore } from './serve.js';
 import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from './storage-flags.js';
 
-const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${n} B`);
+const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
-/** `berth gc [--dry-run]`: removes unreferenced blobs and abandoned upload sessions. */
+/** What each reason a blob is kept means, as the dry run prints it. */
+export const KEEP_REASONS: Record<KeepReason, string> = {
+  referenced: 'used by a tagged image',
+  v1: 'a v1 image layer',
+  untagged: 'used only by untagged manifests (--delete-untagged frees them)',
+  'untagged-recent': 'used only by untagged manifests still in the grace period',
+  recent: 'unused, but used or stored within the grace period',
+};
+
+/** The lines a gc run prints: what goes, then what stays and why, then what may go later and when. */
+export function reportLines(report: GcReport, dryRun: boolean): string[] {
+  const verb = dryRun ? 'would remove' : 'removed';
+  const lines: string[] = [];
+  for (const m of report.manifestsRemoved) lines.push(`${verb} untagged manifest ${m.repository}@${m.digest}`);
+  for (const blob of report.blobsRemoved) lines.push(`${verb} blob ${blob.digest} (${formatBytes(blob.size)})`);
+  for (const upload of report.uploadsRemoved) lines.push(`${verb} upload ${upload.repository}/${upload.id} (${formatBytes(upload.size)})`);
+  lines.push(
+    `gc: ${verb} ${report.manifestsRemoved.length} untagged manifests, ${report.blobsRemoved.length} blobs (${formatBytes(report.bytesFreed)}), ` +
+      `${report.uploadsRemoved.length} upload sessions and ${report.debrisRemoved} leftovers of interrupted writes; kept ${report.blobsKept} blobs`,
+  );
+  for (const [reason, kept] of Object.entries(report.kept) as [KeepReason, { count: number; bytes: number }][]) {
+    if (kept.count > 0) lines.push(`  kept ${kept.count} blobs (${formatBytes(kept.bytes)}): ${KEEP_REASONS[reason]}`);
+  }
+  const later = [...report.pending.blobs.map((b) => b.reclaimableAt), ...report.pending.manifests.map((m) => m.reclaimableAt)].sort();
+  if (later.length > 0) {
+    lines.push(
+      `  reclaimable when the grace period ends: ${formatBytes(report.pending.bytes)} in ${report.pending.blobs.length} blobs` +
+        `${report.pending.manifests.length > 0 ? ` and ${report.pending.manifests.length} untagged manifests` : ''}, from ${later[0]} until ${later[later.length - 1]}`,
+    );
+  }
+  return lines;
+}
+
+/** `berth gc [--dry-run] [--delete-untagged]`: removes unreferenced blobs and abandoned upload sessions. */
 export async function gcCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseCommandArgs(args, {
     ...STORAGE_OPTIONS,
     'dry-run': { type: 'boolean', default: false },
+    'delete-untagged': { type: 'boolean', default: false },
     'grace-seconds': { type: 'string' },
     'upload-max-age-seconds': { type: 'string' },
   });
@@ -20,10 +54,7 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
   });
   const dryRun = values['dry-run'] === true;
   await checkStorage(config);
-  const report = await collectGarbage(openStore(config), { dryRun, ...config.gc });
-  const verb = dryRun ? 'would remove' : 'removed';
-  for (const blob of report.blobsRemoved) out(`${verb} blob ${blob.digest} (${formatBytes(blob.size)})`);
-  for (const upload of report.uploadsRemoved) out(`${verb} upload ${upload.repository}/${upload.id} (${formatBytes(upload.size)})`);
-  out(`gc: ${verb} ${report.blobsRemoved.length} blobs (${formatBytes(report.bytesFreed)}), ${report.uploadsRemoved.length} upload sessions and ${report.debrisRemoved} leftovers of interrupted writes; kept ${report.blobsKept} blobs`);
+  const report = await collectGarbage(openStore(config), { dryRun, deleteUntagged: values['delete-untagged'] === true, ...config.gc });
+  for (const line of reportLines(report, dryRun)) out(line);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BerthError } from '../errors/domain.js';
+import { BerthError, PathNotFoundError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { createRunningHash } from './running-hash.js';
 import type { StorageDriver } from './driver.js';
@@ -47,20 +47,46 @@ export class BlobStore {
     if (expected && expected.value !== digest.value) {
       throw new BerthError('digest-mismatch', `content digest ${digest.value} does not match ${expected.value}`, { expected: expected.value, actual: digest.value });
     }
-    if (!(await this.stat(digest))) await this.driver.putContent(paths.blobData(digest), content);
+    if (await this.keep(digest)) return digest;
+    await this.driver.putContent(paths.blobData(digest), content);
+    await this.markUsed(digest);
     return digest;
   }
 
   /**
-   * Moves a verified file (an upload's data) into place. If the blob is already stored the source is
-   * simply dropped: same digest, same bytes.
+   * Moves a verified file (an upload's data) into place. If the blob is already stored (and still there
+   * after being marked used) the source is simply dropped: same digest, same bytes.
    */
   async adopt(sourcePath: string, digest: Digest): Promise<void> {
-    if (await this.stat(digest)) {
+    if (await this.keep(digest)) {
       await this.driver.delete(sourcePath);
       return;
     }
     await this.driver.move(sourcePath, paths.blobData(digest));
+    // Marked again after the move: a gc may have removed the first mark while finishing its own delete.
+    await this.markUsed(digest);
+  }
+
+  /**
+   * Marks the blob used now, then looks whether it is stored. A blob found here stays at least one grace
+   * period (see the rule in `gc.ts`): every commit, mount, link and manifest PUT goes through this.
+   */
+  async keep(digest: Digest): Promise<BlobInfo | undefined> {
+    await this.markUsed(digest);
+    return this.stat(digest);
+  }
+
+  /** Rewrites the blob's `used` mark; its content is unique per write, so a gc sees that it changed. */
+  async markUsed(digest: Digest): Promise<void> {
+    await this.driver.putContent(paths.blobUsed(digest), Buffer.from(`${new Date().toISOString()} ${randomUUID()}`));
+  }
+
+  /** The blob's `used` mark: when it was last written and what it says (undefined: never marked). */
+  async usedMark(digest: Digest): Promise<{ at: Date; token: string } | undefined> {
+    const info = await this.driver.stat(paths.blobUsed(digest));
+    if (!info) return undefined;
+    const token = (await this.driver.getContent(paths.blobUsed(digest)))?.toString('utf8') ?? '';
+    return { at: info.modifiedAt, token };
   }
 
   /**
@@ -125,8 +151,29 @@ export class BlobStore {
     }
   }
 
-  async delete(digest: Digest): Promise<void> {
-    await this.driver.delete(paths.blobDir(digest));
+  /** Moves the blob's bytes out of the store to `trashPath` (gc sets a blob aside before deciding for good). */
+  async setAside(digest: Digest, trashPath: string): Promise<boolean> {
+    try {
+      await this.driver.move(paths.blobData(digest), trashPath);
+      return true;
+    } catch (err) {
+      if (err instanceof PathNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /** Puts bytes set aside back (identical bytes stored meanwhile are simply replaced by the same). */
+  async putBack(digest: Digest, trashPath: string): Promise<void> {
+    await this.driver.move(trashPath, paths.blobData(digest));
+  }
+
+  /**
+   * Removes the blob's `used` mark once its bytes are gone. If bytes came back meanwhile (a push stored them
+   * again), the mark is written again, so that push keeps the protection it asked for.
+   */
+  async forget(digest: Digest): Promise<void> {
+    await this.driver.delete(paths.blobUsed(digest));
+    if (await this.stat(digest)) await this.markUsed(digest);
   }
 
   /** Every stored blob, algorithm by algorithm (for garbage collection). */

@@ -1,14 +1,20 @@
+import { randomUUID } from 'node:crypto';
 import type { Digest } from '../oci/digest.js';
 import { parseDigest } from '../oci/digest.js';
+import { mark, type KeepReason, type UntaggedManifest } from './gc-mark.js';
 import { paths } from './paths.js';
 import type { Store } from './store.js';
 
+export type { KeepReason } from './gc-mark.js';
+
 export interface GcOptions {
   readonly dryRun: boolean;
-  /** Blobs younger than this are never removed: a push uploads its blobs before the manifest that uses them. */
+  /** Blobs used more recently than this are never removed: a push uploads its blobs before the manifest. */
   readonly blobGraceSeconds: number;
   /** Upload sessions started longer ago than this are abandoned and removed. */
   readonly uploadMaxAgeSeconds: number;
+  /** Also remove manifests no tag reaches (and that are no referrer of a manifest that stays), then their blobs. */
+  readonly deleteUntagged?: boolean;
   readonly now?: Date;
 }
 
@@ -16,84 +22,204 @@ export interface GcReport {
   readonly blobsRemoved: { digest: string; size: number }[];
   readonly bytesFreed: number;
   readonly blobsKept: number;
+  /** Untagged manifests removed (with `deleteUntagged`). */
+  readonly manifestsRemoved: { repository: string; digest: string; size: number }[];
+  /** What stays for now and may go once its grace period ends, with the time. */
+  readonly pending: {
+    readonly blobs: { digest: string; size: number; reclaimableAt: string }[];
+    readonly manifests: { repository: string; digest: string; size: number; reclaimableAt: string }[];
+    readonly bytes: number;
+  };
+  /** Why the blobs that stay are kept: count and bytes per reason. */
+  readonly kept: Record<KeepReason, { count: number; bytes: number }>;
   readonly uploadsRemoved: { repository: string; id: string; size: number }[];
   /** Leftovers of interrupted writes (`_ingest`, `_tmp`) older than the grace period. */
   readonly debrisRemoved: number;
 }
 
+/** A gc run killed between setting a blob aside and deciding leaves it in `_trash`; older runs are undone. */
+const ABANDONED_RUN_MS = 60 * 60 * 1000;
+const DEBRIS_MIN_AGE_MS = 60 * 60 * 1000;
+
 /**
- * Mark and sweep. Roots are every manifest revision of every repository (tagged or not) plus the blobs the v1
- * image records use;
- * marked are those manifests and the blobs they reference. The rule that keeps concurrent pushes safe:
- *   1. a blob younger than the grace period is never removed, and
- *   2. right before sweeping, manifests written since the mark began are read again and marked,
- * so a push that has uploaded its blobs (young) or just referenced old ones (re-marked) keeps them.
+ * Mark and sweep that is safe against pushes in this process, in other workers and in other instances on
+ * the same bucket, without any lock. THE RULE:
+ *
+ *   Every operation that makes a push rely on a stored blob (upload commit, mount, link, manifest PUT, for
+ *   the manifest's own bytes too) first rewrites the blob's `used` mark, then checks that the blob is
+ *   stored (`BlobStore.keep`). A manifest PUT does this for all its blobs before it writes anything and
+ *   checks them once more after writing (`RepositoryStore.putManifest`).
+ *
+ *   GC judges a blob (no root reaches it, its bytes and its mark are older than the grace period) and
+ *   remembers the mark's token; then marks all roots a second time; then, for a blob still unreached, moves
+ *   the bytes aside (`_trash/<run>/`) and reads the mark again: unchanged, the bytes are deleted; changed,
+ *   they are moved back.
+ *
+ * Why that holds: a manifest written before the second mark is a root. One written after it was verified
+ * after it was written, so its push marked the blob after gc judged it: if that was before gc re-read the
+ * mark, the token differs and the bytes go back; if after, the push's check (which follows its mark)
+ * finds the bytes already gone and the PUT fails ("blob unknown"; a mount falls back to an upload, an
+ * upload commit stores its own bytes again) instead of answering 201 for an image with a hole. This holds
+ * for any grace period, even 0; the grace period is what protects blobs uploaded for a manifest that is
+ * not pushed yet. The cost: for the instant between the move and the move back, a blob that was unused
+ * and older than the grace period is absent.
+ *
+ * Untagged manifests follow the same rule with the mark of their own bytes: judged in the first mark,
+ * still unreached in the second, gc deletes the revision link, re-reads the mark and writes the link back
+ * if it changed. A manifest PUT verifies after writing its tags, and writes the revision again if it
+ * finds it gone.
  */
 export async function collectGarbage(store: Store, options: GcOptions): Promise<GcReport> {
   const now = options.now ?? new Date();
-  const marked = new Set<string>();
-
-  const markManifest = async (digest: Digest): Promise<void> => {
-    if (marked.has(digest.value)) return;
-    marked.add(digest.value);
-    const stored = await store.repositories.readManifest(digest);
-    if (!stored) return;
-    for (const d of [...stored.parsed.blobs, ...stored.parsed.children]) {
-      const child = parseDigest(d.digest);
-      if (stored.parsed.children.includes(d)) await markManifest(child);
-      else marked.add(child.value);
-    }
-  };
-
-  const markAll = async (): Promise<void> => {
-    for (const name of await store.repositories.listRepositories()) {
-      for (const digest of await store.repositories.listRevisions(name)) await markManifest(digest);
-    }
-    for await (const digest of store.v1.referencedBlobs()) marked.add(digest.value);
-  };
-
-  await markAll();
   const graceMs = options.blobGraceSeconds * 1000;
-  const candidates: { digest: Digest; size: number }[] = [];
-  let blobsKept = 0;
-  for await (const blob of store.blobs.list()) {
-    const young = now.getTime() - blob.modifiedAt.getTime() < graceMs;
-    if (marked.has(blob.digest.value) || young) blobsKept++;
-    else candidates.push({ digest: blob.digest, size: blob.size });
-  }
-  // Rule 2: anything pushed while we were marking is marked now, just before deletion.
-  if (candidates.length > 0) await markAll();
+  const run = `${Date.now()}-${randomUUID().slice(0, 8)}`;
+  if (!options.dryRun) await undoAbandonedRuns(store);
 
-  const blobsRemoved: GcReport['blobsRemoved'] = [];
-  let bytesFreed = 0;
-  for (const { digest, size } of candidates) {
-    if (marked.has(digest.value)) {
-      blobsKept++;
+  const markOptions = { deleteUntagged: options.deleteUntagged === true, now, graceMs };
+  const { marked, removable, pending } = await mark(store, markOptions);
+
+  // Judge every blob no root reaches: its mark's token is read here, before the second mark below.
+  const kept = emptyKept();
+  const pendingBlobs: GcReport['pending']['blobs'] = [];
+  const candidates: { digest: Digest; size: number; token: string | undefined }[] = [];
+  for await (const blob of store.blobs.list()) {
+    const why = marked.get(blob.digest.value);
+    if (why) {
+      keep(kept, why.reason, blob.size);
+      if (why.reason === 'untagged-recent' && why.reclaimableAt) pendingBlobs.push({ digest: blob.digest.value, size: blob.size, reclaimableAt: why.reclaimableAt.toISOString() });
       continue;
     }
-    if (!options.dryRun) await store.blobs.delete(digest);
-    blobsRemoved.push({ digest: digest.value, size });
-    bytesFreed += size;
+    const used = await store.blobs.usedMark(blob.digest);
+    const lastUsed = Math.max(blob.modifiedAt.getTime(), used?.at.getTime() ?? 0);
+    if (now.getTime() - lastUsed < graceMs) {
+      keep(kept, 'recent', blob.size);
+      pendingBlobs.push({ digest: blob.digest.value, size: blob.size, reclaimableAt: new Date(lastUsed + graceMs).toISOString() });
+    } else {
+      candidates.push({ digest: blob.digest, size: blob.size, token: used?.token });
+    }
   }
 
-  const uploadsRemoved: GcReport['uploadsRemoved'] = [];
+  // The second mark: a manifest or tag written since the first one keeps what it reaches.
+  const again = options.dryRun ? { marked, removable } : await mark(store, markOptions);
+  const stillRemovable = (m: UntaggedManifest): boolean => again.removable.some((r) => r.repository === m.repository && r.digest.value === m.digest.value);
+  const manifestsRemoved: GcReport['manifestsRemoved'] = [];
+  for (const manifest of removable) {
+    if (options.dryRun || (stillRemovable(manifest) && (await removeUntagged(store, manifest)))) {
+      manifestsRemoved.push({ repository: manifest.repository, digest: manifest.digest.value, size: manifest.size });
+      continue;
+    }
+    // Used meanwhile (tagged or pushed again): it stays, and so do its bytes and blobs.
+    const stored = await store.repositories.readManifest(manifest.digest);
+    for (const d of [manifest.digest.value, ...(stored?.parsed.blobs ?? []).map((b) => b.digest)]) {
+      if (!again.marked.has(d)) again.marked.set(d, { reason: 'recent' });
+    }
+  }
+
+  const blobsRemoved: GcReport['blobsRemoved'] = [];
+  for (const candidate of candidates) {
+    const why = again.marked.get(candidate.digest.value);
+    if (why) keep(kept, why.reason, candidate.size);
+    else if (options.dryRun || (await removeBlob(store, run, candidate))) blobsRemoved.push({ digest: candidate.digest.value, size: candidate.size });
+    else keep(kept, 'recent', candidate.size);
+  }
+  if (!options.dryRun) await store.driver.delete(paths.trashRun(run));
+
+  return {
+    blobsRemoved,
+    bytesFreed: sum(blobsRemoved),
+    blobsKept: Object.values(kept).reduce((n, k) => n + k.count, 0),
+    manifestsRemoved,
+    pending: {
+      blobs: pendingBlobs,
+      manifests: pending.map((m) => ({ repository: m.repository, digest: m.digest.value, size: m.size, reclaimableAt: (m.reclaimableAt ?? now).toISOString() })),
+      bytes: sum(pendingBlobs),
+    },
+    kept,
+    uploadsRemoved: await removeAbandonedUploads(store, options, now),
+    debrisRemoved: await removeDebris(store, options, now, graceMs),
+  };
+}
+
+/** The sweep of one blob: set aside, re-read the mark, then delete or put back (see the rule above). */
+async function removeBlob(store: Store, run: string, candidate: { digest: Digest; token: string | undefined }): Promise<boolean> {
+  const trash = paths.trashEntry(run, candidate.digest);
+  if (!(await store.blobs.setAside(candidate.digest, trash))) return false;
+  const used = await store.blobs.usedMark(candidate.digest);
+  if (used?.token !== candidate.token) {
+    await store.blobs.putBack(candidate.digest, trash);
+    return false;
+  }
+  await store.driver.delete(trash);
+  await store.blobs.forget(candidate.digest);
+  return true;
+}
+
+/** Deletes an untagged manifest's revision unless a push used the manifest since it was judged. */
+async function removeUntagged(store: Store, manifest: UntaggedManifest): Promise<boolean> {
+  return store.repositories.removeRevision(manifest.repository, manifest.digest, async () => (await store.blobs.usedMark(manifest.digest))?.token === manifest.token);
+}
+
+/** Puts back what a killed gc run left set aside (if nothing stored the blob again), then drops the run. */
+async function undoAbandonedRuns(store: Store): Promise<void> {
+  for (const run of await store.driver.list(paths.trashRoot())) {
+    const started = Number(run.split('-')[0]);
+    if (Number.isFinite(started) && Date.now() - started < ABANDONED_RUN_MS) continue;
+    for (const entry of await store.driver.list(paths.trashRun(run))) {
+      let digest: Digest;
+      try {
+        digest = parseDigest(entry.replace('-', ':'));
+      } catch {
+        continue;
+      }
+      if (!(await store.blobs.stat(digest))) await store.blobs.putBack(digest, paths.trashEntry(run, digest));
+    }
+    await store.driver.delete(paths.trashRun(run));
+  }
+}
+
+async function removeAbandonedUploads(store: Store, options: GcOptions, now: Date): Promise<GcReport['uploadsRemoved']> {
+  const removed: GcReport['uploadsRemoved'] = [];
   const maxAgeMs = options.uploadMaxAgeSeconds * 1000;
   for (const name of await store.repositories.listRepositories({ includeUploadOnly: true })) {
     for (const upload of await store.uploads.list(name)) {
       if (now.getTime() - upload.startedAt.getTime() < maxAgeMs) continue;
       if (!options.dryRun) await store.uploads.remove(name, upload.id);
-      uploadsRemoved.push({ repository: name, id: upload.id, size: upload.size });
+      removed.push({ repository: name, id: upload.id, size: upload.size });
     }
   }
-  // A killed import or atomic write leaves its staging file behind; nothing refers to it once it is old.
-  let debrisRemoved = 0;
+  return removed;
+}
+
+/**
+ * A killed import or atomic write leaves its staging file behind; nothing refers to it once it is old. Old
+ * means past the grace period and at least an hour: a staging file being written right now is debris for no
+ * grace period, not even 0.
+ */
+async function removeDebris(store: Store, options: GcOptions, now: Date, graceMs: number): Promise<number> {
+  let removed = 0;
+  const minAgeMs = Math.max(graceMs, DEBRIS_MIN_AGE_MS);
   for (const dir of [paths.ingestRoot(), paths.tmpDir()]) {
     for (const entry of await store.driver.list(dir)) {
       const info = await store.driver.stat(paths.debrisEntry(dir, entry));
-      if (!info || now.getTime() - info.modifiedAt.getTime() < graceMs) continue;
+      if (!info || now.getTime() - info.modifiedAt.getTime() < minAgeMs) continue;
       if (!options.dryRun) await store.driver.delete(paths.debrisEntry(dir, entry));
-      debrisRemoved++;
+      removed++;
     }
   }
-  return { blobsRemoved, bytesFreed, blobsKept, uploadsRemoved, debrisRemoved };
+  return removed;
 }
+
+const emptyKept = (): GcReport['kept'] => ({
+  referenced: { count: 0, bytes: 0 },
+  v1: { count: 0, bytes: 0 },
+  untagged: { count: 0, bytes: 0 },
+  'untagged-recent': { count: 0, bytes: 0 },
+  recent: { count: 0, bytes: 0 },
+});
+
+function keep(kept: GcReport['kept'], reason: KeepReason, size: number): void {
+  kept[reason].count++;
+  kept[reason].bytes += size;
+}
+
+const sum = (items: { size: number }[]): number => items.reduce((n, b) => n + b.size, 0);

@@ -7,6 +7,7 @@ import type { Digest } from '../oci/digest.js';
  *
  *   <root>/
  *     blobs/<alg>/<hex[0:2]>/<hex>/data                      content-addressed bytes (layers, configs, manifests)
+ *     blobs/<alg>/<hex[0:2]>/<hex>/used                      rewritten whenever a push uses the blob (gc.ts: the rule)
  *     repositories/<name>/
  *       _layers/<alg>/<hex>/link                             this repository may serve this blob
  *       _manifests/revisions/<alg>/<hex>/link                this repository has this manifest
@@ -31,6 +32,7 @@ import type { Digest } from '../oci/digest.js';
  *     v1/by-config/<alg>/<hex>                               the v1 image id of a v2 image (by config digest)
  *     _ingest/<id>                                           a blob being streamed in (import, v1 layer), before its digest is known
  *     _tmp/                                                  temp files of atomic writes
+ *     _trash/<run>/<alg>-<hex>                               a blob gc set aside while it checks it once more
  */
 export const paths = {
   blobsRoot: (): string => 'blobs',
@@ -38,6 +40,7 @@ export const paths = {
   blobPrefixDir: (algorithm: string, prefix: string): string => `blobs/${algorithm}/${prefix}`,
   blobData: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/data`,
   blobDir: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`,
+  blobUsed: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/used`,
 
   repositoriesRoot: (): string => 'repositories',
   repository: (name: string): string => `repositories/${name}`,
@@ -74,6 +77,9 @@ export const paths = {
   v1TagEntry: (name: string, tag: string, entry: 'image' | 'json'): string => `v1/repositories/${name}/_tags/${tag}/${entry}`,
   v1ImageByConfig: (config: Digest): string => `v1/by-config/${config.algorithm}/${config.hex}`,
   tmpDir: (): string => '_tmp',
+  trashRoot: (): string => '_trash',
+  trashRun: (run: string): string => `_trash/${run}`,
+  trashEntry: (run: string, d: Digest): string => `_trash/${run}/${d.algorithm}-${d.hex}`,
   debrisEntry: (dir: string, entry: string): string => `${dir}/${entry}`,
 } as const;
 

@@ -1,4 +1,4 @@
-import { BerthError } from '../errors/domain.js';
+import { BerthError, isBerthError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
 import { assertTag } from '../oci/names.js';
@@ -47,8 +47,14 @@ export class RepositoryStore {
 
   // ---- blobs -------------------------------------------------------------------------------------
 
-  async linkBlob(name: string, digest: Digest): Promise<void> {
+  /**
+   * Lets this repository serve a stored blob (after an upload, a mount, an import). The blob is marked used
+   * first (the gc rule in `gc.ts`); false, and nothing linked, when it is not stored (any more).
+   */
+  async linkBlob(name: string, digest: Digest): Promise<boolean> {
+    if (!(await this.blobs.keep(digest))) return false;
     await this.driver.putContent(paths.layerLink(name, digest), linkContent(digest));
+    return true;
   }
 
   /** The blob if this repository may serve it. */
@@ -94,25 +100,83 @@ export class RepositoryStore {
     if (!options.fromUpstream) await this.checkReferences(name, parsed);
 
     await this.blobs.putContent(body, digest);
+    await this.writeRevision(name, digest, parsed);
+    const tags = ['tag' in reference ? reference.tag : undefined, ...extraTags.map((t) => assertTag(t))].filter((t): t is string => t !== undefined);
+    for (const tag of tags) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
+    await this.verifyStored(name, digest, body, parsed, { references: !options.fromUpstream });
+    const stored = { digest, body, parsed };
+    this.manifests.set(digest.value, stored, body.byteLength);
+    if (tags.length === 0) this.emit('pushed', { repository: name, digest: digest.value, mediaType: parsed.mediaType });
+    for (const tag of tags) this.emit('pushed', { repository: name, digest: digest.value, tag, mediaType: parsed.mediaType });
+    return stored;
+  }
+
+  /** The revision link (and the referrer link when the manifest has a subject). */
+  private async writeRevision(name: string, digest: Digest, parsed: ParsedManifest): Promise<void> {
     await this.driver.putContent(paths.revisionLink(name, digest), linkContent(digest));
     if (parsed.subject) {
       await this.driver.putContent(paths.referrerLink(name, parseDigest(parsed.subject.digest), digest), linkContent(digest));
     }
-    const stored = { digest, body, parsed };
-    this.manifests.set(digest.value, stored, body.byteLength);
-    const tag = 'tag' in reference ? reference.tag : undefined;
-    if (tag !== undefined) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
-    this.emit('pushed', { repository: name, digest: digest.value, tag, mediaType: parsed.mediaType });
-    for (const extra of extraTags) {
-      await this.driver.putContent(paths.tagLink(name, assertTag(extra)), linkContent(digest));
-      this.emit('pushed', { repository: name, digest: digest.value, tag: extra, mediaType: parsed.mediaType });
-    }
-    return stored;
   }
 
-  private async checkReferences(name: string, parsed: ParsedManifest): Promise<void> {
+  /**
+   * Garbage collection of an untagged manifest: deletes its revision (and referrer link), then asks
+   * `stillUnused`; if a push used the manifest meanwhile, the links are written back (the gc rule).
+   */
+  async removeRevision(name: string, digest: Digest, stillUnused: () => Promise<boolean>): Promise<boolean> {
+    const stored = await this.readManifest(digest);
+    if (!stored || !(await this.hasManifest(name, digest))) return false;
+    await this.driver.delete(paths.revisionDir(name, digest));
+    if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
+    if (!(await stillUnused())) {
+      await this.writeRevision(name, digest, stored.parsed);
+      return false;
+    }
+    this.emit('deleted', { repository: name, digest: digest.value });
+    return true;
+  }
+
+  /** Manifests of this repository that no tag points to (for the console's untagged list). */
+  async listUntagged(name: string): Promise<StoredManifest[]> {
+    const tagged = new Set<string>();
+    for (const tag of await this.listTags(name)) {
+      const target = await this.resolveTag(name, tag);
+      if (target) tagged.add(target.value);
+    }
+    const out: StoredManifest[] = [];
+    for (const digest of await this.listRevisions(name)) {
+      if (tagged.has(digest.value)) continue;
+      const stored = await this.readManifest(digest);
+      if (stored) out.push(stored);
+    }
+    return out;
+  }
+
+  /**
+   * The manifest PUT's half of the gc rule (gc.ts), after everything is written: mark every blob, child and
+   * the manifest's own bytes used, then check they are all there. A revision or bytes a gc removed meanwhile
+   * are written again (the push has them); a blob it removed fails the PUT, so no 201 names a missing blob.
+   */
+  private async verifyStored(name: string, digest: Digest, body: Buffer, parsed: ParsedManifest, options: { references: boolean }): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await this.blobs.markUsed(digest);
+      if (options.references) await this.checkReferences(name, parsed, { markUsed: true }).catch((err: unknown) => {
+        if (!isBerthError(err, 'manifest-blob-unknown')) throw err;
+        throw new BerthError('manifest-blob-unknown', `${err.message} (removed by a garbage collection while the manifest was pushed; push them again)`, err.detail);
+      });
+      const [bytes, revision] = await Promise.all([this.blobs.stat(digest), this.hasManifest(name, digest)]);
+      if (bytes && revision) return;
+      if (attempt === 3) throw new BerthError('storage', `manifest ${digest.value} keeps disappearing from repository ${name} as it is stored`);
+      if (!bytes) await this.blobs.putContent(body, digest);
+      await this.writeRevision(name, digest, parsed);
+    }
+  }
+
+  /** With `markUsed`, each blob and child manifest is marked used before it is looked for (gc.ts). */
+  private async checkReferences(name: string, parsed: ParsedManifest, options: { markUsed: boolean } = { markUsed: false }): Promise<void> {
     const missing = async (d: Descriptor, isManifest: boolean): Promise<string | undefined> => {
       const digest = parseDigest(d.digest);
+      if (options.markUsed) await this.blobs.markUsed(digest);
       const present = isManifest ? await this.hasManifest(name, digest) : await this.statBlob(name, digest);
       return present ? undefined : d.digest;
     };

@@ -143,8 +143,12 @@ export class UploadStore {
       try {
         out.push(await this.state(name, id));
       } catch {
-        // A session without a readable info file is debris of a crash during start: report it as old.
-        if (isUploadId(id)) out.push({ id, name, size: 0, startedAt: new Date(0), algorithm: 'sha256' });
+        // No readable info file: either a start that has not written it yet (the folder can appear first)
+        // or debris of a crash during start. Its age is the folder's (on S3, its first object's), so a
+        // session being started right now is young and never taken for debris.
+        if (!isUploadId(id)) continue;
+        const folder = await this.driver.stat(paths.uploadDir(name, id));
+        if (folder) out.push({ id, name, size: 0, startedAt: folder.modifiedAt, algorithm: 'sha256' });
       }
     }
     return out;

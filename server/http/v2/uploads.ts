@@ -74,7 +74,9 @@ async function appendBody(ctx: V2Context, id: string): Promise<UploadState> {
 async function finishUpload(ctx: V2Context, id: string, digest: Digest): Promise<void> {
   const { store, name, res } = ctx;
   await store.uploads.finish(name, id, digest);
-  await store.repositories.linkBlob(name, digest);
+  if (!(await store.repositories.linkBlob(name, digest))) {
+    throw new WireError(WireCode.BLOB_UNKNOWN, `blob ${digest.value} was removed by a garbage collection as it was committed; upload it again`);
+  }
   sendEmpty(res, 201, { Location: `/v2/${name}/blobs/${digest.value}`, 'Docker-Content-Digest': digest.value });
 }
 
@@ -83,8 +85,8 @@ async function tryMount(ctx: V2Context, mount: string): Promise<boolean> {
   const digest = parseDigest(mount);
   const from = ctx.query.get('from');
   const available = from ? await ctx.store.repositories.statBlob(assertName(from), digest) : await ctx.store.blobs.stat(digest);
-  if (!available) return false;
-  await ctx.store.repositories.linkBlob(ctx.name, digest);
+  // linkBlob marks the blob used before it links it (the gc rule): if it is gone by then, upload instead.
+  if (!available || !(await ctx.store.repositories.linkBlob(ctx.name, digest))) return false;
   sendEmpty(ctx.res, 201, { Location: `/v2/${ctx.name}/blobs/${digest.value}`, 'Docker-Content-Digest': digest.value });
   return true;
 }

@@ -4,7 +4,7 @@ import * as nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isBerthError } from '../../../server/errors/domain.js';
-import { digestOf, parseDigest } from '../../../server/oci/digest.js';
+import { digestOf } from '../../../server/oci/digest.js';
 import { BlobStore } from '../../../server/storage/blob-store.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
@@ -40,7 +40,8 @@ describe('BlobStore', () => {
   it('putContent stores under blobs/<alg>/<2 hex>/<hex>/data and reads back', async () => {
     const d = await blobs.putContent(Buffer.from('{"a":1}'));
     expect(d.value).toBe(digestOf('{"a":1}').value);
-    expect(await filesUnder(dir, 'blobs')).toEqual([`blobs/sha256/${d.hex.slice(0, 2)}/${d.hex}/data`]);
+    // `used` is the mark every write or reuse of a blob renews (the gc rule).
+    expect((await filesUnder(dir, 'blobs')).sort()).toEqual([`blobs/sha256/${d.hex.slice(0, 2)}/${d.hex}/data`, `blobs/sha256/${d.hex.slice(0, 2)}/${d.hex}/used`]);
     expect((await blobs.getContent(d))?.toString()).toBe('{"a":1}');
     expect((await blobs.stat(d))?.size).toBe(7);
   });
@@ -64,7 +65,7 @@ describe('BlobStore', () => {
     expect(await filesUnder(dir, '_ingest')).toEqual([]);
     const again = await blobs.ingest(Readable.from([whole]));
     expect(again.alreadyPresent).toBe(true);
-    expect(await filesUnder(dir, 'blobs')).toHaveLength(1);
+    expect((await filesUnder(dir, 'blobs')).filter((f) => f.endsWith('/data'))).toHaveLength(1);
   });
 
   it('ingest with sha512', async () => {
@@ -116,11 +117,35 @@ describe('BlobStore', () => {
     expect(listed.sort()).toEqual([a.value, b.value].sort());
   });
 
-  it('delete removes the blob folder', async () => {
+  it('setAside moves the bytes out, putBack returns them, forget drops the used mark', async () => {
     const d = await blobs.putContent(Buffer.from('gone'));
-    await blobs.delete(d);
+    expect(await blobs.usedMark(d)).toBeDefined();
+    expect(await blobs.setAside(d, '_trash/run/x')).toBe(true);
     expect(await blobs.stat(d)).toBeUndefined();
-    expect(await fs.readdir(nodePath.join(dir, `blobs/sha256/${d.hex.slice(0, 2)}`))).toEqual([]);
-    await blobs.delete(parseDigest(d.value));
+    expect(await blobs.setAside(d, '_trash/run/y')).toBe(false);
+    await blobs.putBack(d, '_trash/run/x');
+    expect((await blobs.getContent(d))?.toString()).toBe('gone');
+    expect(await blobs.setAside(d, '_trash/run/x')).toBe(true);
+    await blobs.forget(d);
+    expect(await blobs.usedMark(d)).toBeUndefined();
+  });
+
+  it('keep marks the blob used (a new token each time) and says whether it is stored', async () => {
+    const d = await blobs.putContent(Buffer.from('kept'));
+    const first = await blobs.usedMark(d);
+    expect(await blobs.keep(d)).toMatchObject({ size: 4 });
+    const second = await blobs.usedMark(d);
+    expect(second?.token).not.toBe(first?.token);
+    expect(await blobs.keep(digestOf('absent'))).toBeUndefined();
+  });
+
+  it('adopt of a stored digest marks the stored blob used and drops the source', async () => {
+    const d = await blobs.putContent(Buffer.from('same'));
+    const before = await blobs.usedMark(d);
+    await fs.mkdir(nodePath.join(dir, '_ingest'), { recursive: true });
+    await fs.writeFile(nodePath.join(dir, '_ingest/src'), 'same');
+    await blobs.adopt('_ingest/src', d);
+    expect((await blobs.usedMark(d))?.token).not.toBe(before?.token);
+    expect(await fs.readdir(nodePath.join(dir, '_ingest'))).toEqual([]);
   });
 });
