@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as nodePath from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer } from '../../../server/app.js';
+import type { MirrorConfig } from '../../../server/mirror/config.js';
+import { PullThrough } from '../../../server/mirror/pull-through.js';
+import { parseDigest } from '../../../server/oci/digest.js';
+import { LocalDriver } from '../../../server/storage/drivers/local.js';
+import { collectGarbage } from '../../../server/storage/gc.js';
+import { createStore, type Store } from '../../../server/storage/store.js';
+import { removeDir, scratchDir } from '../../support/berth.js';
+import { pushBlob, putManifest, rawRequest, sha256, startTestRegistry, type TestRegistry } from '../../support/registry-client.js';
+
+const MT_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+/** An in-process upstream (Berth's own handler) that counts the requests it gets. */
+interface Upstream extends TestRegistry {
+  count(method: string, pathPart: string): number;
+}
+
+async function startUpstream(): Promise<Upstream> {
+  const registry = await startTestRegistry();
+  const seen: string[] = [];
+  const counting = http.createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const out = http.request({ host: '127.0.0.1', port: registry.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
+  const port = (counting.address() as AddressInfo).port;
+  return {
+    ...registry,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    count: (method, part) => seen.filter((s) => s.startsWith(`${method} `) && s.includes(part)).length,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        counting.close(() => resolve());
+        counting.closeAllConnections();
+      });
+      await registry.close();
+    },
+  };
+}
+
+/** Pushes an image (config + layers of random bytes) to the upstream; returns its manifest and blobs. */
+async function pushImage(url: string, name: string, tag: string, layerSizes: number[]): Promise<{ manifest: Buffer; blobs: Map<string, Buffer> }> {
+  const blobs = new Map<string, Buffer>();
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', n: randomBytes(8).toString('hex') }));
+  blobs.set(await pushBlob(url, name, config), config);
+  const layers = [];
+  for (const size of layerSizes) {
+    const bytes = randomBytes(size);
+    const digest = await pushBlob(url, name, bytes);
+    blobs.set(digest, bytes);
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size });
+  }
+  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.byteLength }, layers }));
+  const res = await putManifest(url, name, tag, manifest, MT_MANIFEST);
+  expect(res.status).toBe(201);
+  return { manifest, blobs };
+}
+
+let upstream: Upstream;
+let dir: string;
+let store: Store;
+let mirror: PullThrough;
+let server: http.Server;
+let port: number;
+let clock: number;
+
+async function startMirror(mirrors: MirrorConfig[]): Promise<void> {
+  mirror = new PullThrough(store, mirrors, { now: () => new Date(clock) });
+  server = http.createServer(createServer({ store, mirror, log: () => undefined }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+}
+
+beforeEach(async () => {
+  upstream = await startUpstream();
+  dir = scratchDir('berth-mirror-unit-');
+  await fs.mkdir(nodePath.join(dir, 'store'));
+  store = createStore(new LocalDriver(nodePath.join(dir, 'store')));
+  clock = Date.now();
+});
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => {
+    server?.close(() => resolve());
+    server?.closeAllConnections();
+  });
+  mirror?.close();
+  await upstream.close();
+  removeDir(dir);
+});
+
+/** A client's pull: the manifest by tag, then every blob; each body checked against its digest. */
+async function pull(name: string, tag: string): Promise<void> {
+  const res = await rawRequest(port, 'GET', `/v2/${name}/manifests/${tag}`);
+  expect(res.status, res.body.toString()).toBe(200);
+  const manifest = JSON.parse(res.body.toString()) as { config: { digest: string }; layers: { digest: string }[] };
+  await Promise.all(
+    [manifest.config, ...manifest.layers].map(async (d) => {
+      const blob = await rawRequest(port, 'GET', `/v2/${name}/blobs/${d.digest}`);
+      expect(blob.status, blob.body.toString()).toBe(200);
+      expect(sha256(blob.body)).toBe(d.digest);
+    }),
+  );
+}
+
+describe('pull-through cache over an in-process upstream', () => {
+  it('serves a tag from the cache within its TTL, and revalidates it with a HEAD after', async () => {
+    await pushImage(upstream.url, 'lib/app', 'v1', [1000]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
+    await pull('up/lib/app', 'v1');
+    expect(upstream.count('GET', '/v2/lib/app/manifests/v1')).toBe(1);
+    clock += 29_000;
+    await pull('up/lib/app', 'v1');
+    expect(upstream.count('HEAD', '/v2/lib/app/manifests/v1') + upstream.count('GET', '/v2/lib/app/manifests/v1')).toBe(1);
+    clock += 2_000;
+    await pull('up/lib/app', 'v1');
+    expect(upstream.count('HEAD', '/v2/lib/app/manifests/v1')).toBe(1);
+    expect(upstream.count('GET', '/v2/lib/app/manifests/v1')).toBe(1);
+    const record = await mirror.records.read('up/lib/app');
+    expect(record?.upstream).toBe(upstream.url);
+    expect(record?.tags.v1?.checkedAt).toBe(new Date(clock).toISOString());
+  });
+
+  it('many clients pulling one image at once: every blob and the tag fetched from the upstream once', async () => {
+    const { blobs } = await pushImage(upstream.url, 'lib/busy', 'v1', [2 * 1024 * 1024, 300 * 1024]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
+    await Promise.all(Array.from({ length: 8 }, () => pull('up/lib/busy', 'v1')));
+    expect(upstream.count('GET', '/v2/lib/busy/manifests/v1')).toBe(1);
+    for (const digest of blobs.keys()) expect(upstream.count('GET', `/blobs/${digest}`)).toBe(1);
+  });
+
+  it('pulls racing garbage collection (no grace period) leave every cached image whole', async () => {
+    const images = await Promise.all([0, 1, 2, 3].map((i) => pushImage(upstream.url, `lib/gc${i}`, 'v1', [64 * 1024, 8 * 1024])));
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }]);
+    let pulling = true;
+    const gcs = (async () => {
+      let runs = 0;
+      while (pulling || runs === 0) {
+        await collectGarbage(store, { dryRun: false, blobGraceSeconds: 0, uploadMaxAgeSeconds: 86400 });
+        runs++;
+      }
+      return runs;
+    })();
+    for (let round = 0; round < 3; round++) await Promise.all([0, 1, 2, 3].map((i) => pull(`up/lib/gc${i}`, 'v1')));
+    pulling = false;
+    expect(await gcs).toBeGreaterThan(0);
+    await collectGarbage(store, { dryRun: false, blobGraceSeconds: 0, uploadMaxAgeSeconds: 86400 });
+    // With the upstream gone, everything comes from the store.
+    await upstream.close();
+    upstream = { ...upstream, close: async () => undefined };
+    for (const [i, image] of images.entries()) {
+      const stored = await store.repositories.getManifest(`up/lib/gc${i}`, { tag: 'v1' });
+      expect(stored?.body.equals(image.manifest)).toBe(true);
+      for (const [digest, bytes] of image.blobs) {
+        const content = await store.blobs.getContent(parseDigest(digest));
+        expect(content?.equals(bytes)).toBe(true);
+      }
+      await pull(`up/lib/gc${i}`, 'v1');
+    }
+  });
+
+  it('leaves the user\'s own repositories alone (Docker Hub mode takes new names), and refuses pushes under a prefix', async () => {
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }, { url: upstream.url, tagTtlSeconds: 0 }]);
+    const own = await pushImage(`http://127.0.0.1:${port}`, 'mine/app', 'v1', [100]);
+    expect(own.manifest.byteLength).toBeGreaterThan(0);
+    await pull('mine/app', 'v1');
+    expect(upstream.count('HEAD', '/') + upstream.count('GET', '/')).toBe(0);
+    // Under the prefix, a push is refused before anything is stored.
+    const refused = await rawRequest(port, 'POST', '/v2/up/mine/blobs/uploads/');
+    expect(refused.status).toBe(403);
+    expect(await store.repositories.exists('up/mine')).toBe(false);
+  });
+});
