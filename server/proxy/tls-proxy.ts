@@ -145,16 +145,17 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     if (!route) return sendNotFound(res);
     const client = normalizeAddress(req.socket.remoteAddress);
     if (!route.open) {
-      const verdict = guard.check(client);
-      if (verdict.blocked) return sendTooManyRequests(res, route.format, verdict.retryAfterSeconds);
       const credentials = parseBasicAuthorization(req.headers.authorization);
       // No credentials is docker's normal first probe, not a guess: it does not count as a failure.
       if (!credentials) return sendUnauthorized(res, route.format, realm);
+      const verdict = guard.check(client, credentials.user);
+      if (verdict.blocked) return sendTooManyRequests(res, route.format, verdict.retryAfterSeconds);
       await htpasswdWatch.poll();
       if (!(await auth.verify(credentials.user, credentials.password))) {
-        guard.recordFailure(client);
+        guard.recordFailure(client, credentials.user);
         return sendUnauthorized(res, route.format, realm);
       }
+      guard.recordSuccess(client, credentials.user);
       if (res.destroyed) return;
     }
     forwardRequest(req, res, target, route.format, client, {
