@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectGarbage } from '../../../../server/storage/gc.js';
 import { V1Images } from '../../../../server/storage/v1-derived.js';
 import { layerTar, randomLayer } from '../../../support/images.js';
-import { putManifest, rawRequest, sha256, type TestRegistry } from '../../../support/registry-client.js';
+import { pushBlob, putManifest, rawRequest, sha256, type TestRegistry } from '../../../support/registry-client.js';
 import { MT, pushImage } from '../v2/fixtures.js';
 import { json, startV1Registry, v1Error } from './fixtures.js';
 import { expectedV1Ids, pushV2Image, type PushedV2Image } from './v2-image.js';
@@ -122,6 +122,57 @@ describe('indexes and artifacts', () => {
     expect(images.status).toBe(404);
     expect(v1Error(images)).toBe('images not found');
     expect((await get(`/v1/repositories/${name}/tags/artifact`)).status).toBe(404);
+  });
+});
+
+describe('which v2 manifests have a v1 form', () => {
+  const NAME = 'v2img/forms';
+  let good: PushedV2Image;
+  beforeAll(async () => {
+    good = await pushV2Image(reg.url, NAME, undefined, { count: 2 });
+  });
+
+  /** The good image's manifest with `change` applied (blobs it names are pushed first). */
+  async function variant(tag: string, change: (m: { config: Record<string, unknown>; layers: Record<string, unknown>[] }) => Promise<void> | void): Promise<void> {
+    const manifest = JSON.parse(good.manifest) as { config: Record<string, unknown>; layers: Record<string, unknown>[] };
+    await change(manifest);
+    expect((await putManifest(reg.url, NAME, tag, JSON.stringify(manifest), MT.ociManifest)).status).toBe(201);
+  }
+  const withConfig = async (m: { config: Record<string, unknown> }, config: unknown) => {
+    const bytes = Buffer.from(typeof config === 'string' ? config : JSON.stringify(config));
+    await pushBlob(reg.url, NAME, bytes);
+    Object.assign(m.config, { digest: sha256(bytes), size: bytes.byteLength });
+  };
+  const goodConfig = () => JSON.parse(good.config.toString()) as { rootfs: { diff_ids: unknown[] } } & Record<string, unknown>;
+
+  const rows: { what: string; listed: boolean; change: Parameters<typeof variant>[1] }[] = [
+    { what: 'the image as pushed', listed: true, change: () => undefined },
+    { what: 'an artifact config type', listed: false, change: (m) => void (m.config.mediaType = 'application/vnd.example.thing+json') },
+    { what: 'a config without rootfs', listed: false, change: (m) => withConfig(m, { ...goodConfig(), rootfs: undefined }) },
+    { what: 'fewer diff ids than layers', listed: false, change: (m) => withConfig(m, { ...goodConfig(), rootfs: { type: 'layers', diff_ids: goodConfig().rootfs.diff_ids.slice(1) } }) },
+    { what: 'a diff id that is not a digest', listed: false, change: (m) => withConfig(m, { ...goodConfig(), rootfs: { type: 'layers', diff_ids: ['x', ...goodConfig().rootfs.diff_ids.slice(1)] } }) },
+    { what: 'a config that is not JSON', listed: false, change: (m) => withConfig(m, 'not json at all') },
+    { what: 'no layers', listed: false, change: async (m) => {
+      m.layers = [];
+      await withConfig(m, { ...goodConfig(), rootfs: { type: 'layers', diff_ids: [] } });
+    } },
+    { what: 'a zstd layer', listed: false, change: (m) => void (m.layers[0] = { ...m.layers[0], mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd' }) },
+    { what: 'a non-distributable layer with urls', listed: false, change: (m) => void (m.layers[0] = { ...m.layers[0], urls: ['https://example.invalid/layer'] }) },
+  ];
+
+  it.each(rows)('$what → listed: $listed', async ({ what, listed, change }) => {
+    const tag = what.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    await variant(tag, change);
+    const one = await get(`/v1/repositories/${NAME}/tags/${tag}`);
+    const all = json(await get(`/v1/repositories/${NAME}/tags`)) as Record<string, string>;
+    if (listed) {
+      expect(json(one)).toBe(expectedV1Ids(good).at(-1));
+      expect(all[tag]).toBe(expectedV1Ids(good).at(-1));
+    } else {
+      expect(one.status).toBe(404);
+      expect(v1Error(one)).toBe('Tag not found');
+      expect(all).not.toHaveProperty(tag);
+    }
   });
 });
 
