@@ -16,10 +16,10 @@ const USAGE = `usage: berth <command> [options]
 commands:
   serve   run the registry in the foreground   --root DIR --addr HOST:PORT --config FILE --workers N --no-v1
           with the TLS + basic-auth proxy        --proxy-addr HOST:PORT --tls-cert FILE --tls-key FILE --htpasswd FILE
+          (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
   cert    generate a CA and server certificate  generate --hostname NAME --out DIR [--port N] [--new-ca]
   user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
-  import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress --root DIR --config FILE
-          (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
+  import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress, and serve's flags (--addr ...)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --delete-untagged --grace-seconds N --upload-max-age-seconds N
   console the registry and the web console      the flags of serve, and --console-addr HOST:PORT (berth help console)
           (berth console-url: its link)

@@ -3,7 +3,8 @@ import { importArchive, type ImportSummary } from '../import/index.js';
 import { formatBytes, progressPrinter } from '../import/progress-line.js';
 import { openStore } from './serve.js';
 import { formatAddress } from '../net/listen.js';
-import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
+import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './storage-flags.js';
+import type { ListenAddress } from '../config.js';
 
 export interface ImportIo {
   readonly out: (line: string) => void;
@@ -12,7 +13,7 @@ export interface ImportIo {
 }
 
 /**
- * `berth import FILE [--tag repo:tag] [--compress]`: loads a `docker save` / `skopeo copy` archive into
+ * `berth import FILE [--tag repo:tag] [--compress] [serve's flags]`: loads a `docker save` / `skopeo copy` archive into
  * the store (`-` reads standard input). Safe next to a running `berth serve` on the same root: every store
  * write is atomic and the server reads the store per request, so new tags are served at once.
  * Exit 0 only when every image was imported; Ctrl-C cancels, leaving no tag on an incomplete image.
@@ -20,12 +21,13 @@ export interface ImportIo {
 export async function importCommand(args: string[], io: ImportIo): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { ...STORAGE_OPTIONS, tag: { type: 'string' }, compress: { type: 'boolean', default: false } },
+    // serve's flags and config too, so the `docker pull` lines name the address the registry really uses.
+    { ...SERVE_OPTIONS, tag: { type: 'string' }, compress: { type: 'boolean', default: false } },
     true,
   );
   if (positionals.length !== 1) throw new UsageError('import needs exactly one archive file (or - for standard input)');
   const file = positionals[0] as string;
-  const config = configFromFlags(values);
+  const config = serveConfigFromFlags(values);
   const store = openStore(config);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -40,7 +42,7 @@ export async function importCommand(args: string[], io: ImportIo): Promise<numbe
       onProgress: (p) => progress.update(p),
     });
     progress.end();
-    printSummary(summary, formatAddress(config.addr), io.out);
+    printSummary(summary, formatAddress(pullAddress(config.addr)), io.out);
     return 0;
   } catch (err) {
     progress.end();
@@ -58,6 +60,9 @@ export async function importCommand(args: string[], io: ImportIo): Promise<numbe
     process.off('SIGTERM', onSignal);
   }
 }
+
+/** A registry listening on every interface is pulled from this machine over loopback (which Docker trusts over HTTP). */
+const pullAddress = (addr: ListenAddress): ListenAddress => (addr.host === '0.0.0.0' || addr.host === '::' ? { host: '127.0.0.1', port: addr.port } : addr);
 
 function printSummary(summary: ImportSummary, registry: string, out: (line: string) => void): void {
   out(`imported ${summary.images.length} image${summary.images.length === 1 ? '' : 's'}: ${formatBytes(summary.bytesNew)} new, ${formatBytes(summary.bytesExisting)} already present`);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressPrinter } from '../../../server/import/progress-line.js';
@@ -60,6 +60,29 @@ describe('berth import', () => {
     const usage = await berth(['import', '--root', nodePath.join(work, 'root-c')]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('import needs exactly one archive file');
+  });
+
+  it("takes serve's address flags, config file and environment, and prints the address the registry uses", async () => {
+    const root = nodePath.join(work, 'root-addr');
+    const flag = await berth(['import', archive, '--root', root, '--addr', '127.0.0.1:5123']);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(flag.stdout).toContain('docker pull 127.0.0.1:5123/cli/app:1');
+    expect(flag.stdout).not.toContain(':5000/');
+
+    const config = nodePath.join(work, 'berth.yml');
+    writeFileSync(config, `addr: "[::1]:5200"\nstorage:\n  path: ${JSON.stringify(root)}\n`);
+    const fromFile = await berth(['import', archive, '--config', config]);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toContain('docker pull [::1]:5200/cli/app:1');
+
+    const fromEnv = await run(process.execPath, ['--import', 'tsx', CLI, 'import', archive, '--root', root], { env: { ...process.env, REGISTRY_PORT: '5301' } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toContain('docker pull 127.0.0.1:5301/cli/app:1');
+
+    // A registry on every interface is pulled from here over loopback, which Docker allows without TLS.
+    const all = await berth(['import', archive, '--root', root, '--addr', '0.0.0.0:5400', '--open-registry-without-password']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toContain('docker pull 127.0.0.1:5400/cli/app:1');
   });
 
   it('draws one redrawn bar line on a TTY', () => {
