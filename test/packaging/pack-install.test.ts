@@ -157,6 +157,14 @@ describe('npm pack, npm install -g, the installed berth', () => {
     const consoleHelp = await run(berth, ['help', 'console'], { env: env() });
     expect(consoleHelp.code).toBe(0);
     expect(consoleHelp.stdout).toContain('--console-addr');
+    const bare = await run(berth, [], { env: env() });
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toContain('usage: berth <command>');
+    const serviceHelp = await run(berth, ['help', 'service'], { env: env() });
+    expect(serviceHelp.code).toBe(0);
+    expect(serviceHelp.stdout).toMatch(/^usage: berth service/);
+    expect(serviceHelp.stdout).toContain('uninstall');
     const unknown = await run(berth, ['frobnicate'], { env: env() });
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe('');
