@@ -17,10 +17,12 @@ commands:
   serve   run the registry in the foreground   --root DIR --addr HOST:PORT --config FILE --workers N --no-v1
           with the TLS + basic-auth proxy        --proxy-addr HOST:PORT --tls-cert FILE --tls-key FILE --htpasswd FILE
           (without the proxy, a non-loopback --addr also needs --open-registry-without-password: no password at all)
+          as a pull-through cache of registries  --mirror URL (names it does not have) | --mirror PREFIX=URL (repeatable)
   cert    generate a CA and server certificate  generate --hostname NAME --out DIR [--port N] [--new-ca]
   user    manage the proxy's htpasswd file      add NAME | remove NAME | list   --htpasswd FILE (password on stdin)
   import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress, and serve's flags (--addr ...)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --delete-untagged --grace-seconds N --upload-max-age-seconds N
+          and cached repositories not pulled     --evict-cached-days D
   console the registry and the web console      the flags of serve, and --console-addr HOST:PORT (berth help console)
           (berth console-url: its link)
   service install or remove the systemd unit  install [--user] [--console] [--data DIR] [--no-enable] [--root DIR] [-- SERVE FLAGS]

@@ -1,6 +1,7 @@
 import { collectGarbage, type GcReport, type KeepReason } from '../storage/gc.js';
+import { evictCached } from '../mirror/evict.js';
 import { checkStorage, openStore } from './serve.js';
-import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from './storage-flags.js';
+import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
 
 const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 
@@ -45,6 +46,7 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
     'delete-untagged': { type: 'boolean', default: false },
     'grace-seconds': { type: 'string' },
     'upload-max-age-seconds': { type: 'string' },
+    'evict-cached-days': { type: 'string' },
   });
   const config = configFromFlags(values, {
     gc: {
@@ -54,7 +56,16 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
   });
   const dryRun = values['dry-run'] === true;
   await checkStorage(config);
-  const report = await collectGarbage(openStore(config), { dryRun, deleteUntagged: values['delete-untagged'] === true, ...config.gc });
+  const store = openStore(config);
+  const evictDays = values['evict-cached-days'];
+  if (evictDays !== undefined) {
+    if (!/^\d+$/.test(evictDays)) throw new UsageError(`--evict-cached-days wants a whole number of days, got ${JSON.stringify(evictDays)}`);
+    // First, so the blobs only the evicted repositories used are freed by this same run.
+    for (const r of await evictCached(store, { olderThanDays: Number(evictDays), dryRun })) {
+      out(`${dryRun ? 'would evict' : 'evicted'} cached repository ${r.name} (from ${r.upstream}, last pulled ${r.lastPulledAt})`);
+    }
+  }
+  const report = await collectGarbage(store, { dryRun, deleteUntagged: values['delete-untagged'] === true, ...config.gc });
   for (const line of reportLines(report, dryRun)) out(line);
   return 0;
 }

@@ -77,9 +77,18 @@ function resolveMirror(layer: MirrorLayer, key: (name: string) => string): Mirro
     url: url.origin,
     ...(layer.username !== undefined ? { username: layer.username } : {}),
     ...(passwordFile !== undefined ? { passwordFile } : {}),
-    ...(layer.ca_file !== undefined ? { caFile: nodePath.resolve(layer.ca_file) } : {}),
+    ...(layer.ca_file !== undefined ? { caFile: readableFile(key('ca_file'), nodePath.resolve(layer.ca_file)) } : {}),
     tagTtlSeconds,
   };
+}
+
+function readableFile(key: string, file: string): string {
+  try {
+    statSync(file);
+  } catch (err) {
+    throw new ConfigError(key, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return file;
 }
 
 /** A password file others can read is refused, as ssh refuses such a key. */

@@ -26,6 +26,8 @@ export interface BlobExchange {
   readonly headOnly: boolean;
 }
 
+const NOTE_EVERY_MS = 3_600_000;
+
 interface Target extends UpstreamRoute {
   readonly client: UpstreamClient;
 }
@@ -44,6 +46,8 @@ export class PullThrough {
   private readonly clients = new Map<MirrorConfig, UpstreamClient>();
   private readonly blobs: BlobFetcher;
   private readonly tagChecks = new Map<string, Promise<StoredManifest | undefined>>();
+  /** When this process last moved a repository's `lastPulledAt` (written at most once per NOTE_EVERY_MS). */
+  private readonly noted = new Map<string, number>();
   private readonly log: (line: string) => void;
   private readonly now: () => Date;
 
@@ -74,6 +78,7 @@ export class PullThrough {
     const target = await this.target(name);
     const local = await this.store.repositories.getManifest(name, reference);
     if (!target) return local;
+    if (local) await this.noteUse(target, name);
     if ('digest' in reference) return local ?? this.cacheManifest(target, name, reference);
     const key = `${name}:${reference.tag}`;
     const running = this.tagChecks.get(key);
@@ -112,7 +117,18 @@ export class PullThrough {
   }
 
   private touch(target: Target, name: string, tag?: { tag: string; digest: string }): Promise<void> {
+    this.noted.set(name, this.now().getTime());
     return this.records.touch(name, { upstream: target.mirror.url, remoteName: target.remoteName }, this.now(), tag);
+  }
+
+  /**
+   * Keeps `lastPulledAt` true to within an hour for content served from the cache (pulls by digest, tags
+   * within their TTL, or with the upstream down), so cleanup never evicts what is in use.
+   */
+  private async noteUse(target: Target, name: string): Promise<void> {
+    const last = this.noted.get(name);
+    if (last !== undefined && this.now().getTime() - last < NOTE_EVERY_MS) return;
+    await this.touch(target, name);
   }
 
   /**
@@ -121,9 +137,9 @@ export class PullThrough {
    * is not the mirror's to give (the caller answers BLOB_UNKNOWN).
    */
   async pullBlob(name: string, digest: Digest, exchange: BlobExchange): Promise<BlobInfo | 'sent' | undefined> {
-    // Only for repositories whose manifest came from the upstream (clients fetch that first): a push's HEAD
-    // to a new name of the user's must not make it a mirror, nor be told a blob exists that it must upload.
-    if (!(await this.records.has(name))) return undefined;
+    // A HEAD is how a push asks whether to upload: for a name not cached yet, it must not make the name a
+    // mirror, nor be told that a blob exists which the push then never links.
+    if (exchange.headOnly && !(await this.records.has(name))) return undefined;
     const target = await this.target(name);
     if (!target) return undefined;
     const linked = async (): Promise<BlobInfo | undefined> => {

@@ -1,6 +1,7 @@
 import { KeyedMutex } from '../fs/keyed-mutex.js';
 import { paths } from '../storage/paths.js';
 import type { StorageDriver } from '../storage/driver.js';
+import type { RepositoryStore } from '../storage/repo-store.js';
 
 /**
  * What Berth knows about a repository it caches from an upstream: where it comes from, and when each tag
@@ -38,6 +39,16 @@ export class MirrorRecords {
     } catch {
       return undefined;
     }
+  }
+
+  /** Every cached repository with its record, in the catalog's order (for the console and cleanup). */
+  async list(repositories: RepositoryStore): Promise<{ name: string; record: MirrorRecord }[]> {
+    const out: { name: string; record: MirrorRecord }[] = [];
+    for (const name of await repositories.listRepositories()) {
+      const record = await this.read(name);
+      if (record) out.push({ name, record });
+    }
+    return out;
   }
 
   async has(name: string): Promise<boolean> {

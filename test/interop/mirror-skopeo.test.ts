@@ -3,9 +3,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
+import { berthBundle, removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
-import { run, requireTool } from '../support/run.js';
+import { okOutput, run, requireTool } from '../support/run.js';
 import { httpOnce, readDirImage, skopeo } from './clients.js';
 import { startDistribution, startForwarder, type Distribution, type Forwarder } from './mirror-support.js';
 
@@ -162,5 +162,21 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
     const missing = await httpOnce(`${berth.url}/v2/up/never/pulled/manifests/1`);
     expect(missing.status).toBe(503);
     expect((JSON.parse(missing.body.toString()) as { errors: { code: string }[] }).errors[0]?.code).toBe('UNAVAILABLE');
+  });
+
+  it('berth gc --evict-cached-days removes cached repositories (the dry run only lists them)', async () => {
+    const gc = (...args: string[]): Promise<string> => run(process.execPath, [berthBundle(), 'gc', '--root', berth.root, '--grace-seconds', '0', '--evict-cached-days', '0', ...args]).then(okOutput);
+    const dry = await gc('--dry-run');
+    expect(dry).toContain(`would evict cached repository up/team/app (from ${toUpstream.url}, last pulled `);
+    expect(dry).toContain('would evict cached repository team/app');
+    expect(dry).not.toContain('mine/app');
+    expect(existsSync(nodePath.join(berth.root, 'repositories', 'up', 'team', 'app', '_mirror'))).toBe(true);
+    const done = await gc();
+    expect(done).toContain('evicted cached repository up/team/app');
+    for (const entry of ['_mirror', '_manifests', '_layers']) expect(existsSync(nodePath.join(berth.root, 'repositories', 'up', 'team', 'app', entry))).toBe(false);
+    // The user's own repository stays, and pulls from the store alone.
+    await pullThrough('mine/app:1', 'mine-after-gc');
+    // The evicted image is gone and the upstream with it: nothing to serve.
+    expect((await httpOnce(`${berth.url}/v2/up/team/app/manifests/1`)).status).toBe(503);
   });
 });

@@ -6,6 +6,7 @@ import * as nodePath from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../../server/app.js';
 import type { MirrorConfig } from '../../../server/mirror/config.js';
+import { evictCached } from '../../../server/mirror/evict.js';
 import { PullThrough } from '../../../server/mirror/pull-through.js';
 import { parseDigest } from '../../../server/oci/digest.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
@@ -168,6 +169,33 @@ describe('pull-through cache over an in-process upstream', () => {
       }
       await pull(`up/lib/gc${i}`, 'v1');
     }
+  });
+
+  it('evicts cached repositories not pulled for D days, also while pulls race it, and never turns one into a user\'s own', async () => {
+    await Promise.all([0, 1, 2].map((i) => pushImage(upstream.url, `lib/ev${i}`, 'v1', [32 * 1024])));
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }]);
+    await Promise.all([0, 1, 2].map((i) => pull(`up/lib/ev${i}`, 'v1')));
+    const inTenDays = new Date(clock + 10 * 86_400_000);
+    expect(await evictCached(store, { olderThanDays: 30, dryRun: false, now: inTenDays })).toEqual([]);
+    const planned = await evictCached(store, { olderThanDays: 7, dryRun: true, now: inTenDays });
+    expect(planned.map((r) => r.name)).toEqual(['up/lib/ev0', 'up/lib/ev1', 'up/lib/ev2']);
+    expect(await store.repositories.exists('up/lib/ev0')).toBe(true);
+
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([evictCached(store, { olderThanDays: 7, dryRun: false, now: inTenDays }), ...[0, 1, 2].map((i) => pull(`up/lib/ev${i}`, 'v1'))]);
+      for (const i of [0, 1, 2]) {
+        const name = `up/lib/ev${i}`;
+        // Either gone, or cached with its record: never a repository without one (that is the user's).
+        if (await store.repositories.exists(name)) expect(await mirror.records.has(name)).toBe(true);
+      }
+    }
+    await evictCached(store, { olderThanDays: 7, dryRun: false, now: inTenDays });
+    for (const i of [0, 1, 2]) expect(await store.repositories.exists(`up/lib/ev${i}`)).toBe(false);
+    const report = await collectGarbage(store, { dryRun: false, blobGraceSeconds: 0, uploadMaxAgeSeconds: 86400 });
+    expect(report.blobsRemoved.length).toBeGreaterThan(0);
+    // Pulled again: fetched again.
+    await pull('up/lib/ev0', 'v1');
+    expect(await mirror.records.has('up/lib/ev0')).toBe(true);
   });
 
   it('leaves the user\'s own repositories alone (Docker Hub mode takes new names), and refuses pushes under a prefix', async () => {
