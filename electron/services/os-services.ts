@@ -11,9 +11,9 @@ import { defaultDockerConfigPath, defaultHelperPath, DockerLogin } from '../os/d
 import { validateHostname, validateIp } from '../os/hosts/hosts-block.js';
 import { HostsEditor } from '../os/hosts/hosts-editor.js';
 import { hostsPlatform } from '../os/hosts/index.js';
-import { createKeychain, loadKeyring, type Keychain } from '../os/keychain/keychain.js';
+import { createKeychain, loadKeyring, probeKeychain, type Keychain } from '../os/keychain/keychain.js';
 import { ManagedUsers } from '../os/keychain/managed-users.js';
-import { BRIDGE_ERRORS, type BerthApi, type HostsInfo, type Settings } from '../shared/bridge.js';
+import { BRIDGE_ERRORS, type BerthApi, type HostsInfo, type KeychainState, type Settings } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 
 export type OsMethod =
@@ -64,6 +64,30 @@ export function osFiles(dataDir: string, config: BerthConfig): ProxyCertificateF
 
 const exists = (file: string): Promise<boolean> => access(file).then(() => true, () => false);
 
+/** Stands in for a missing keychain where "nothing stored" is the truthful answer (who Docker is logged in as). */
+const NO_KEYCHAIN: Keychain = {
+  set: async () => {
+    throw new OsError('unavailable', 'there is no keychain to store the password in');
+  },
+  get: async () => undefined,
+  delete: async () => false,
+  accounts: async () => [],
+};
+
+/** The one short notice the Access page shows when there is no keychain: what is missing and how to get it. */
+export function keychainMissing(error: OsError, platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): Extract<KeychainState, { available: false }> {
+  const linux = platform !== 'darwin' && platform !== 'win32';
+  const missing = !linux
+    ? 'No keychain: the system keychain did not answer.'
+    : env.DBUS_SESSION_BUS_ADDRESS
+      ? 'No keychain: no Secret Service answers on this session’s D-Bus.'
+      : 'No keychain: this session has no D-Bus, so no Secret Service.';
+  const get = linux
+    ? 'To keep passwords for “Show” and “Log Docker in”, run Berth in a desktop session with an unlocked Secret Service: gnome-keyring (apt install gnome-keyring) or KeePassXC with its Secret Service integration on.'
+    : 'To keep passwords for “Show” and “Log Docker in”, unlock the system keychain and reload.';
+  return { available: false, missing, fix: `Users still work: a new or rotated password is shown once, so copy it then. ${get}`, detail: error.message };
+}
+
 /**
  * The proxy the app runs when the configuration has none: on once a certificate was generated, with the
  * app's own files. Undefined keeps the registry plain-HTTP on loopback.
@@ -105,8 +129,19 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
   const elevate = options.elevate ?? createElevationRunner(exec, platform);
   const files = osFiles(options.dataDir, options.config);
   let keychain: Promise<Keychain> | undefined;
-  const openKeychain = (): Promise<Keychain> => (keychain ??= (options.keychain ?? (async () => createKeychain(await loadKeyring(), platform)))());
-  const users = async (): Promise<ManagedUsers> => new ManagedUsers(await openKeychain(), files.htpasswd);
+  const loadKeychain = async (): Promise<Keychain> => {
+    const keyring = await loadKeyring().catch((err: unknown) => {
+      throw new OsError('unavailable', `the keychain module did not load: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    return createKeychain(keyring, platform);
+  };
+  const openKeychain = (): Promise<Keychain> => (keychain ??= (options.keychain ?? loadKeychain)());
+  // htpasswd decides who exists; the keychain, asked afresh each time, only adds "show the password later".
+  const keychainNow = (): Promise<Keychain | OsError> => probeKeychain(openKeychain);
+  const users = async (): Promise<ManagedUsers> => {
+    const found = await keychainNow();
+    return new ManagedUsers(found instanceof OsError ? null : found, files.htpasswd);
+  };
   const hostsTemp = nodePath.join(options.dataDir, 'tmp');
   const editor = new HostsEditor({
     target: options.hostsFile ?? hostsPlatform(platform).defaultHostsPath,
@@ -129,7 +164,10 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
     }
   };
   const docker = new DockerLogin({
-    keychain: openKeychain,
+    keychain: async () => {
+      const found = await keychainNow();
+      return found instanceof OsError ? NO_KEYCHAIN : found;
+    },
     configPath: options.dockerConfigPath ?? defaultDockerConfigPath(),
     helperPath: options.dockerHelperPath ?? defaultHelperPath(),
     pathVariable: 'pathVariable' in options ? options.pathVariable : process.env.PATH,
@@ -144,7 +182,11 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
   };
 
   return {
-    listUsers: bridged(async () => (await users()).list()),
+    listUsers: bridged(async () => {
+      const found = await keychainNow();
+      const list = await new ManagedUsers(found instanceof OsError ? null : found, files.htpasswd).list();
+      return { users: list, keychain: found instanceof OsError ? keychainMissing(found, platform) : { available: true } };
+    }),
     addUser: bridged(async ({ name, password }) => (await users()).add(name, password)),
     getUserPassword: bridged(async ({ name }) => ({ name, password: await (await users()).password(name) })),
     rotateUserPassword: bridged(async ({ name, password }) => {

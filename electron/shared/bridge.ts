@@ -38,6 +38,12 @@ export type BerthEvent =
   | { type: 'status'; status: ServiceStatus };
 /** OS integration (electron/os): registry users with keychain passwords, certificates and trust, the hosts entry. */
 export interface RegistryUser { name: string; passwordInKeychain: boolean }
+/**
+ * Whether passwords can be kept in the OS keychain. Without one, users still work (htpasswd is the source
+ * of truth), but a password is shown only once, when it is made: `missing` and `fix` say why and what to do.
+ */
+export type KeychainState = { available: true } | { available: false; missing: string; fix: string; detail: string };
+export interface UsersInfo { users: RegistryUser[]; keychain: KeychainState }
 export interface UserCredentials { name: string; password: string }
 export interface CertificateInfo {
   subject: string; issuer: string; sans: string[]; sha256Fingerprint: string; notBefore: string; notAfter: string;
@@ -77,7 +83,8 @@ export interface BerthApi {
   importFromPath(input: { path: string; tag?: string; compress?: boolean }): Promise<ImportJob>;
   cancelImport(input: { id: string }): Promise<void>;
   listImports(): Promise<ImportJob[]>;
-  listUsers(): Promise<RegistryUser[]>;
+  /** Every user of the htpasswd file, whether or not a keychain is there. */
+  listUsers(): Promise<UsersInfo>;
   /** No password: a strong one is generated. The answer carries the password once, to show or copy. */
   addUser(input: { name: string; password?: string }): Promise<UserCredentials>;
   getUserPassword(input: { name: string }): Promise<UserCredentials>;
@@ -154,6 +161,7 @@ export const INPUT_SCHEMAS = {
     registryPort: port.optional(),
     proxyPort: port.optional(),
     bindAll: z.boolean().optional(),
+    openRegistryWithoutPassword: z.boolean().optional(),
     hostname: z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/).optional(),
     storagePath: z.string().min(1).max(4096).optional(),
     v1Enabled: z.boolean().optional(),
@@ -161,7 +169,6 @@ export const INPUT_SCHEMAS = {
   }),
   importFromPath: z.strictObject({ path: z.string().min(1).max(4096), tag: z.string().min(1).max(512).optional(), compress: z.boolean().optional() }),
   cancelImport: z.strictObject({ id: z.string().min(1).max(128) }),
-    openRegistryWithoutPassword: z.boolean().optional(),
   listImports: noInput,
   listUsers: noInput,
   addUser: z.strictObject({ name: userName, password: password.optional() }),

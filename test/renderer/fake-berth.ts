@@ -1,7 +1,7 @@
 // An in-memory BerthClient for component tests: the app gets it injected, no module is mocked. It searches,
 // sorts and pages like the real service so the UI's server-side list handling is exercised.
 import type {
-  BerthClient, BerthEvent, DockerLoginInfo, GcResult, ImportJob, ImportOptions, ListQuery, ManifestDetail, RepositorySummary,
+  BerthClient, BerthEvent, DockerLoginInfo, GcResult, ImportJob, ImportOptions, KeychainState, ListQuery, ManifestDetail, RepositorySummary,
   ServiceStatus, Settings, StorageSummary, TagSummary,
 } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
@@ -156,9 +156,18 @@ export class FakeBerth implements BerthClient {
 
   // OS integration (Access page): users kept in memory, no certificate, no trust targets, an empty hosts block.
   readonly users = new Map<string, string>();
-  async listUsers() { this.record('listUsers'); return [...this.users.keys()].sort().map((name) => ({ name, passwordInKeychain: true })); }
+  /** Set to an unavailable state for a machine with no keychain: users still work, passwords are not kept. */
+  keychain: KeychainState = { available: true };
+  async listUsers() {
+    this.record('listUsers');
+    return { users: [...this.users.keys()].sort().map((name) => ({ name, passwordInKeychain: this.keychain.available })), keychain: this.keychain };
+  }
   async addUser(input: { name: string; password?: string }) { this.record('addUser', input); const password = input.password ?? 'generated-password-0001'; this.users.set(input.name, password); return { name: input.name, password }; }
-  async getUserPassword(input: { name: string }) { this.record('getUserPassword', input); return { name: input.name, password: this.users.get(input.name) ?? '' }; }
+  async getUserPassword(input: { name: string }) {
+    this.record('getUserPassword', input);
+    if (!this.keychain.available) throw new ApiError({ code: 'UNAVAILABLE', message: 'there is no keychain' });
+    return { name: input.name, password: this.users.get(input.name) ?? '' };
+  }
   async rotateUserPassword(input: { name: string; password?: string }) { this.record('rotateUserPassword', input); return this.addUser(input); }
   async removeUser(input: { name: string }) {
     this.record('removeUser', input);

@@ -65,3 +65,18 @@ export function createKeychain(keyring: KeyringModule, platform: NodeJS.Platform
 export async function loadKeyring(): Promise<KeyringModule> {
   return (await import('@napi-rs/keyring')) as unknown as KeyringModule;
 }
+
+/**
+ * The keychain if it answers now, else the `unavailable` error saying why (no Secret Service, no D-Bus
+ * session, no native module). Asked again on every call: a keyring unlocked later is found without a restart.
+ */
+export async function probeKeychain(open: () => Promise<Keychain>): Promise<Keychain | OsError> {
+  try {
+    const keychain = await open();
+    await keychain.accounts();
+    return keychain;
+  } catch (err) {
+    if (err instanceof OsError && err.kind === 'unavailable') return err;
+    throw err;
+  }
+}

@@ -17,13 +17,15 @@ export interface ManagedUser {
 }
 
 /**
- * The registry users the app manages: the htpasswd file holds only bcrypt hashes, the keychain holds the
- * passwords. Every change writes the keychain first and rolls it back if htpasswd cannot follow, so the
- * two never disagree about a password that works.
+ * The registry users the app manages. The htpasswd file (bcrypt hashes) decides who exists; the keychain,
+ * when there is one, keeps each password so it can be shown again. Every change writes the keychain first
+ * and rolls it back if htpasswd cannot follow, so the two never disagree about a password that works.
+ * Without a keychain (`null`: a server, CI, a session with no Secret Service) users still work, and a
+ * password is seen only in the answer that made it.
  */
 export class ManagedUsers {
   constructor(
-    private readonly keychain: Keychain,
+    private readonly keychain: Keychain | null,
     private readonly htpasswdFile: string,
   ) {}
 
@@ -37,7 +39,7 @@ export class ManagedUsers {
   }
 
   async list(): Promise<ManagedUser[]> {
-    const [file, accounts] = await Promise.all([this.htpasswd(), this.keychain.accounts()]);
+    const [file, accounts] = await Promise.all([this.htpasswd(), this.keychain ? this.keychain.accounts() : []]);
     const stored = new Set(accounts);
     return [...file.users.keys()].sort().map((name) => ({ name, passwordInKeychain: stored.has(userAccount(name)) }));
   }
@@ -56,14 +58,23 @@ export class ManagedUsers {
 
   async password(name: string): Promise<string> {
     checkName(name);
+    if (!this.keychain) throw new OsError('unavailable', 'there is no keychain, so passwords are only shown when they are made', 'Rotate the password to see a new one.');
     const secret = await this.keychain.get(userAccount(name));
     if (secret === undefined) throw new OsError('not-found', `no password for ${name} in the keychain`, 'Rotate the password to store a new one.');
+    // htpasswd may have changed without the keychain (`berth user add`, a rotation while it was missing).
+    if (!(await (await this.htpasswd()).verify(name, secret))) {
+      throw new OsError('not-found', `the keychain's password for ${name} is not the one htpasswd accepts`, 'Rotate the password to store a new one.');
+    }
     return secret;
   }
 
   /** htpasswd first, so access ends even if the keychain is slow; a keychain failure puts the user back. */
   async remove(name: string): Promise<void> {
     checkName(name);
+    if (!this.keychain) {
+      if (!(await removeUser(this.htpasswdFile, name))) throw new OsError('not-found', `no user ${name}`);
+      return;
+    }
     const previous = await this.keychain.get(userAccount(name));
     const existed = await removeUser(this.htpasswdFile, name);
     try {
@@ -76,6 +87,10 @@ export class ManagedUsers {
   }
 
   private async write(name: string, password: string): Promise<{ name: string; password: string }> {
+    if (!this.keychain) {
+      await setUser(this.htpasswdFile, name, password).catch((err: unknown) => Promise.reject(err instanceof RangeError ? new OsError('invalid', err.message) : err));
+      return { name, password };
+    }
     const account = userAccount(name);
     const previous = await this.keychain.get(account);
     await this.keychain.set(account, password);

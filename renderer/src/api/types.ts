@@ -4,7 +4,7 @@ import type { BerthApi, BerthEvent, ImportJob } from '../../../electron/shared/b
 export type {
   BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ListQuery, ListenerState,
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary,
-  CertificateInfo, DockerLoginInfo, HostsInfo, RegistryUser, TrustInfo, UserCredentials,
+  CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
 } from '../../../electron/shared/bridge.js';
 
 export interface ImportOptions { tag?: string; compress?: boolean }

@@ -14,7 +14,7 @@ export const linkHelperCommand = (helperPath: string): string =>
  * Whether docker reaches the proxy through Berth's credential helper. Logging in is per user (the Users
  * table); this card says who is logged in, how the helper is found, and logs out.
  */
-export function DockerLoginCard({ info, error, onReload }: { info: DockerLoginInfo | undefined; error: unknown; onReload(): void }) {
+export function DockerLoginCard({ info, error, onReload, keychain = true }: { info: DockerLoginInfo | undefined; error: unknown; onReload(): void; keychain?: boolean }) {
   const { client, notify } = useApp();
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -43,7 +43,9 @@ export function DockerLoginCard({ info, error, onReload }: { info: DockerLoginIn
           <p data-testid="docker-login-state" role="status">
             {loggedIn
               ? <>Docker is logged in to <code>{info.registry}</code> as <strong>{info.user}</strong> through Berth: the password is in the keychain, and <code>{info.configPath}</code> only names the helper.</>
-              : <>Docker is not logged in to <code>{info.registry}</code> through Berth. Use “Log Docker in” next to a user above: no <code>docker login</code> and no password in <code>{info.configPath}</code>.</>}
+              : keychain
+                ? <>Docker is not logged in to <code>{info.registry}</code> through Berth. Use “Log Docker in” next to a user above: no <code>docker login</code> and no password in <code>{info.configPath}</code>.</>
+                : <>Docker is not logged in to <code>{info.registry}</code> through Berth. Logging in through Berth needs the keychain (see above); without one, use <code>docker login {info.registry}</code> with a user’s password.</>}
           </p>
           {loggedIn ? <CopyCommand label="Then" text={`docker push ${info.registry}/IMAGE:TAG`} /> : null}
           <p data-testid="docker-helper-state">
