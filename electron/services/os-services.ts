@@ -20,7 +20,7 @@ export type OsMethod =
   | 'listUsers' | 'addUser' | 'getUserPassword' | 'rotateUserPassword' | 'removeUser'
   | 'getCertificate' | 'generateCertificate' | 'getTrust' | 'installTrust' | 'removeTrust'
   | 'getHostsEntry' | 'setHostsEntry' | 'removeHostsEntry'
-  | 'getDockerLogin' | 'logDockerIn' | 'logDockerOut';
+  | 'getDockerLogin' | 'logDockerIn' | 'logDockerOut' | 'linkDockerHelper';
 export type OsApi = Pick<BerthApi, OsMethod>;
 
 /** What the OS features need from the running services. */
@@ -47,6 +47,8 @@ export interface OsOptions {
   /** Docker's client config.json (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json). */
   readonly dockerConfigPath?: string;
   readonly dockerHelperPath?: string;
+  /** Where macOS links the helper (default /usr/local/bin); tests use a scratch folder. */
+  readonly systemBinDir?: string;
   /** The PATH searched for docker-credential-berth (default: this process's). */
   readonly pathVariable?: string;
 }
@@ -173,6 +175,7 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
     pathVariable: 'pathVariable' in options ? options.pathVariable : process.env.PATH,
     registry,
     password: async (name) => (await users()).password(name),
+    link: { platform, homeDir: options.homeDir ?? homedir(), elevate, ...(options.systemBinDir ? { systemBinDir: options.systemBinDir } : {}) },
   });
   const hostsInfo = (state: { path: string; entries: { ip: string; hostname: string }[]; changed?: boolean }): HostsInfo => ({ ...state, hostname: hostname() });
   const customHostname = (): string => {
@@ -223,5 +226,6 @@ export function createOsApi(options: OsOptions, host: OsHost): OsApi {
     getDockerLogin: bridged(() => docker.info()),
     logDockerIn: bridged(({ user }) => docker.logIn(user)),
     logDockerOut: bridged(() => docker.logOut()),
+    linkDockerHelper: bridged(() => docker.linkHelper()),
   };
 }

@@ -64,6 +64,8 @@ export interface DockerLoginInfo {
   /** Where `docker-credential-berth` is, and whether a folder on PATH has it. */
   helperPath: string;
   helperOnPath: boolean;
+  /** Where “Link the helper” would put it, and whether that asks for administrator rights (null: not offered). */
+  helperLink: { dir: string; elevated: boolean } | null;
 }
 export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
 
@@ -105,6 +107,8 @@ export interface BerthApi {
   logDockerIn(input: { user: string }): Promise<DockerLoginInfo>;
   /** Unregisters the helper for the proxy's `host:port` and erases the stored credentials. */
   logDockerOut(): Promise<DockerLoginInfo>;
+  /** Links docker-credential-berth into `helperLink.dir` (the user confirmed first), as Docker Desktop links its helpers. */
+  linkDockerHelper(): Promise<DockerLoginInfo>;
 }
 export type BerthMethod = keyof BerthApi;
 
@@ -186,6 +190,7 @@ export const INPUT_SCHEMAS = {
   getDockerLogin: noInput,
   logDockerIn: z.strictObject({ user: userName }),
   logDockerOut: noInput,
+  linkDockerHelper: noInput,
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
 /** What the preload exposes as `window.berth`. */

@@ -35,6 +35,7 @@ export const CHANNELS = {
   getDockerLogin: 'berth:getDockerLogin',
   logDockerIn: 'berth:logDockerIn',
   logDockerOut: 'berth:logDockerOut',
+  linkDockerHelper: 'berth:linkDockerHelper',
 } as const satisfies Record<BerthMethod, `berth:${string}`>;
 export const EVENT_CHANNEL = 'berth:event';
 export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

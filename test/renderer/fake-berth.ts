@@ -188,6 +188,7 @@ export class FakeBerth implements BerthClient {
   dockerLogin: DockerLoginInfo = {
     registry: 'registry.local:5443', configPath: '/home/me/.docker/config.json', helperRegistered: false, user: null,
     helperPath: '/opt/berth/electron/os/docker/docker-credential-berth', helperOnPath: false,
+    helperLink: { dir: '/home/me/.local/bin', elevated: false },
   };
   async getDockerLogin() { this.record('getDockerLogin'); return this.dockerLogin; }
   async logDockerIn(input: { user: string }) {
@@ -197,6 +198,7 @@ export class FakeBerth implements BerthClient {
     return this.dockerLogin;
   }
   async logDockerOut() { this.record('logDockerOut'); this.dockerLogin = { ...this.dockerLogin, helperRegistered: false, user: null }; return this.dockerLogin; }
+  async linkDockerHelper() { this.record('linkDockerHelper'); this.dockerLogin = { ...this.dockerLogin, helperOnPath: true }; return this.dockerLogin; }
 
   onEvent(listener: (e: BerthEvent) => void): () => void {
     this.listeners.add(listener);

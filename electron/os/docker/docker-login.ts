@@ -1,11 +1,13 @@
 // "Log Docker in" without `docker login`: config.json sends the proxy's credentials to
 // docker-credential-berth, and the keychain holds them under the helper's own account format.
+import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access, lstat, mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
 import type { DockerLoginInfo } from '../../shared/bridge.js';
-import { OsError } from '../exec.js';
+import { elevationFailure } from '../elevation/index.js';
+import { OsError, type ElevationRunner } from '../exec.js';
 import type { Keychain } from '../keychain/keychain.js';
 import { HELPER_NAME, registerCredentialHelper, unregisterCredentialHelper } from './docker-config.js';
 
@@ -45,6 +47,34 @@ export async function helperOnPath(pathVariable: string | undefined): Promise<bo
   return false;
 }
 
+/** Where "Link the helper" puts `docker-credential-berth`, and whether that takes the administrator prompt. */
+export interface HelperLinkPlan {
+  readonly dir: string;
+  readonly elevated: boolean;
+}
+
+/**
+ * Linux: ~/.local/bin, the user's own folder (systemd's file-hierarchy; Debian, Ubuntu and Fedora
+ * profiles put it on PATH when it exists), so no prompt. macOS: /usr/local/bin behind the administrator
+ * prompt, where Docker Desktop links its own helpers. Windows: none (the folder goes on PATH instead).
+ */
+export function helperLinkPlan(platform: NodeJS.Platform, homeDir: string, systemBinDir = '/usr/local/bin'): HelperLinkPlan | null {
+  if (platform === 'win32') return null;
+  if (platform === 'darwin') return { dir: systemBinDir, elevated: true };
+  return { dir: nodePath.join(homeDir, '.local', 'bin'), elevated: false };
+}
+
+/** The fixed elevated script; the folder and the helper arrive as arguments. -n: replace a link, never follow it. */
+export const LINK_SCRIPT = `set -e; mkdir -p -- "$1"; ln -sfn -- "$2" "$1/${HELPER_FILE}"`;
+
+export interface HelperLinkOptions {
+  readonly platform: NodeJS.Platform;
+  readonly homeDir: string;
+  readonly elevate: ElevationRunner;
+  /** /usr/local/bin unless a test points it at a scratch folder. */
+  readonly systemBinDir?: string;
+}
+
 export interface DockerLoginOptions {
   readonly keychain: () => Promise<Keychain>;
   readonly configPath: string;
@@ -54,6 +84,8 @@ export interface DockerLoginOptions {
   readonly registry: () => string;
   /** The registry user's password, from the keychain. */
   readonly password: (user: string) => Promise<string>;
+  /** How "Link the helper" works on this machine (absent: no linking offered). */
+  readonly link?: HelperLinkOptions;
 }
 
 export class DockerLogin {
@@ -71,7 +103,51 @@ export class DockerLogin {
       user: stored === undefined ? null : stored.slice(0, stored.indexOf(':')),
       helperPath,
       helperOnPath: await helperOnPath(this.options.pathVariable),
+      helperLink: this.linkInfo(),
     };
+  }
+
+  /**
+   * Links `docker-credential-berth` into the plan's folder, after the user confirmed in the UI. An existing
+   * link to a Berth helper is replaced (an older install, the npm package's); anything else there is left
+   * alone and refused.
+   */
+  async linkHelper(): Promise<DockerLoginInfo> {
+    const { link, helperPath } = this.options;
+    const plan = link ? helperLinkPlan(link.platform, link.homeDir, link.systemBinDir) : null;
+    if (!link || !plan) throw new OsError('unavailable', 'Berth cannot link the helper on this system', `Add ${nodePath.dirname(helperPath)} to your PATH instead.`);
+    if (!(await access(helperPath, constants.X_OK).then(() => true, () => false))) throw new OsError('not-found', `${helperPath} is missing or not executable`, 'Reinstall Berth.');
+    const target = nodePath.join(plan.dir, HELPER_FILE);
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing) {
+      const points = existing.isSymbolicLink() ? await readlink(target) : undefined;
+      if (points === helperPath) return this.info();
+      if (points === undefined || !nodePath.basename(points).startsWith(HELPER_FILE)) {
+        throw new OsError('conflict', `${target} already exists and is not a link to a Berth helper`, 'Move it away, or put Berth’s helper on PATH by hand.');
+      }
+    }
+    if (plan.elevated) {
+      const command = { program: '/bin/sh', args: ['-c', LINK_SCRIPT, 'berth-link', plan.dir, helperPath] };
+      const result = await link.elevate(command);
+      if (result.code !== 0) throw elevationFailure(link.platform, result, `cannot link the helper into ${plan.dir}`);
+    } else {
+      // A new link under a temporary name, renamed over the old one: never a moment without a helper.
+      await mkdir(plan.dir, { recursive: true });
+      const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+      await symlink(helperPath, temp);
+      await rename(temp, target).catch(async (err: unknown) => {
+        await rm(temp, { force: true });
+        throw err;
+      });
+    }
+    if ((await readlink(target).catch(() => undefined)) !== helperPath) throw new OsError('failed', `${target} does not point at ${helperPath} after linking`);
+    return this.info();
+  }
+
+  private linkInfo(): DockerLoginInfo['helperLink'] {
+    const { link } = this.options;
+    const plan = link ? helperLinkPlan(link.platform, link.homeDir, link.systemBinDir) : null;
+    return plan ? { dir: plan.dir, elevated: plan.elevated } : null;
   }
 
   /** Keychain first: config.json never names the helper for a registry it has no credentials for. */

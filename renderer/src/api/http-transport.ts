@@ -9,7 +9,7 @@ const METHODS = [
   'runGc', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports',
   'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
-  'getDockerLogin', 'logDockerIn', 'logDockerOut',
+  'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
 ] as const satisfies readonly (keyof BerthApi)[];
 
 /**

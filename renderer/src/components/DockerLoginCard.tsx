@@ -3,6 +3,7 @@ import type { DockerLoginInfo } from '../api/types.js';
 import { useApp } from '../hooks/app-context.js';
 import { CopyCommand } from './CopyCommand.js';
 import { ErrorCard } from './ErrorCard.js';
+import { LinkHelperButton } from './LinkHelperButton.js';
 
 const shellQuote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
@@ -53,7 +54,8 @@ export function DockerLoginCard({ info, error, onReload, keychain = true }: { in
               ? <>Docker finds <code>docker-credential-berth</code> on your <code>PATH</code>.</>
               : <><strong>Docker cannot find <code>docker-credential-berth</code> yet:</strong> it must be on the <code>PATH</code> of the shell that runs docker. Link it into <code>~/.local/bin</code>:</>}
           </p>
-          {info.helperOnPath ? null : <CopyCommand label="Link the helper" text={linkHelperCommand(info.helperPath)} />}
+          {info.helperOnPath || !info.helperLink ? null : <div className="row"><LinkHelperButton info={info} onLinked={onReload} /></div>}
+          {info.helperOnPath ? null : <CopyCommand label={info.helperLink ? 'Or by hand' : 'Link the helper'} text={linkHelperCommand(info.helperPath)} />}
           {info.helperOnPath ? null : <p className="muted">If <code>~/.local/bin</code> is not on your <code>PATH</code>, add it in your shell profile and open a new terminal.</p>}
           <div className="row docker-login">
             <button type="button" disabled={busy || (!info.helperRegistered && !info.user)} onClick={() => void logOut()}>Log Docker out</button>

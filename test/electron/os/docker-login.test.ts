@@ -1,6 +1,7 @@
 // "Log Docker in" as the bridge serves it, against a real Secret Service (gnome-keyring on a private bus), a
 // scratch Docker config.json, and the real docker-credential-berth script reading what was stored.
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../../server/config.js';
@@ -59,6 +60,7 @@ describe('logDockerIn / logDockerOut', () => {
     await api.addUser({ name: 'bob', password: 'bob-password-12' });
     expect(await api.getDockerLogin()).toEqual({
       registry: REGISTRY, configPath: dockerConfig, helperRegistered: false, user: null, helperPath: defaultHelperPath(), helperOnPath: false,
+      helperLink: { dir: nodePath.join(homedir(), '.local', 'bin'), elevated: false },
     });
     expect(defaultHelperPath()).toBe(HELPER);
     const miss = await helperGet(REGISTRY);
