@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { isAuthFailure } from './api/errors.js';
-import type { BerthClient, ImportOptions, ServiceStatus, Settings } from './api/types.js';
+import type { BerthClient, ConnectionState, ImportOptions, ServiceStatus, Settings } from './api/types.js';
+import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorCard } from './components/ErrorCard.js';
 import { ImportPanel, ImportPicker } from './components/ImportPanel.js';
 import { StatusBar } from './components/StatusBar.js';
@@ -25,6 +26,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   const [settings, setSettings] = useState<Settings | null>(null);
   const [dataVersion, setDataVersion] = useState(0);
   const [authError, setAuthError] = useState<unknown>(null);
+  const [connection, setConnection] = useState<ConnectionState>({ online: true });
   const [toasts, setToasts] = useState<Toast[]>([]);
   const [repoView, setRepoView] = useState<ListView>(defaultRepositoryView);
   const [tagViews, setTagViews] = useState<Record<string, ListView>>({});
@@ -72,6 +74,12 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
     client.getSettings().then(setSettings, reportError);
   }, [client, reportError]);
 
+  // The HTTP console can lose its server: a banner while it is gone, a refetch (status event) when it is back.
+  useEffect(() => client.onConnection?.((update) => {
+    if ('error' in update) reportError(update.error);
+    else setConnection(update);
+  }), [client, reportError]);
+
   const onImportEvent = imports.onEvent;
   useEffect(() => client.onEvent((event) => {
     if (event.type === 'status') {
@@ -109,7 +117,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   const imagesActive = route.page !== 'storage' && route.page !== 'access' && route.page !== 'settings';
   return (
     <AppContext.Provider value={context}>
-      <div className="app">
+      <div className={connection.online ? 'app' : 'app offline'}>
         <header className="top-bar">
           <a className="brand" href={hrefs.repositories()}>Berth</a>
           <nav aria-label="Main">
@@ -120,7 +128,8 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
           </nav>
           <ImportPicker onFiles={onFiles} primary />
         </header>
-        <main className="content">
+        <main className="content" aria-busy={connection.online ? undefined : true}>
+          {connection.online ? null : <ConnectionBanner state={connection} {...(client.retryConnection ? { onRetry: () => client.retryConnection?.() } : {})} />}
           {page}
           {imports.entries.length ? (
             <ImportPanel entries={imports.entries} options={importOptions} onOptions={setImportOptions} onCancel={imports.cancel} onClearFinished={imports.clearFinished} />

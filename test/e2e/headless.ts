@@ -28,10 +28,14 @@ export interface Headless {
   stop(): Promise<void>;
 }
 
-/** Starts the headless app (registry + console) on free loopback ports and parses both addresses it prints. */
-export function startHeadless(root: string, rendererDir: string): Promise<Headless> {
-  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0'];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BERTH_RENDERER_DIR: rendererDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts the headless app (registry + console) and parses both addresses it prints. Ports are free loopback
+ * ones unless `options.args` names them (a later flag wins); `options.env` adds to the environment, and an
+ * `undefined` value removes a variable (DBUS_SESSION_BUS_ADDRESS for "no keychain").
+ */
+export function startHeadless(root: string, rendererDir: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Headless> {
+  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...(options.args ?? [])];
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BERTH_RENDERER_DIR: rendererDir, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {

@@ -1,12 +1,13 @@
 // The headless console: POST /api/<method> with a bearer token, events over server-sent events.
+import { ConnectionMonitor } from './connection.js';
 import { ApiError } from './errors.js';
-import type { BerthApi, BerthClient, BerthEvent, BridgeError, ImportJob, ImportOptions, ServiceStatus } from './types.js';
+import type { BerthApi, BerthClient, BerthEvent, BridgeError, ConnectionUpdate, ImportJob, ImportOptions, ServiceStatus } from './types.js';
 
 const TOKEN_KEY = 'berth.token';
 
 const METHODS = [
   'listRepositories', 'listTags', 'getManifest', 'deleteTag', 'deleteManifest', 'deleteRepository', 'getStorage',
-  'runGc', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports',
+  'runGc', 'listUntagged', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports',
   'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
@@ -50,13 +51,14 @@ export function createHttpClient(win: Window, fetchImpl: typeof fetch = win.fetc
   const token = adoptToken(win);
   const headers = { authorization: `Bearer ${token}` };
 
-  const call = async (method: string, input: unknown): Promise<unknown> => {
+  const call = async (method: string, input: unknown, signal?: AbortSignal): Promise<unknown> => {
     let response: Response;
     try {
       response = await fetchImpl(`/api/${method}`, {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json' },
         body: JSON.stringify(input ?? {}),
+        ...(signal ? { signal } : {}),
       });
     } catch (error) {
       throw networkError(error);
@@ -71,6 +73,21 @@ export function createHttpClient(win: Window, fetchImpl: typeof fetch = win.fetc
   const emit = (event: BerthEvent): void => {
     for (const listener of listeners) listener(event);
   };
+  const connectionListeners = new Set<(state: ConnectionUpdate) => void>();
+  const monitor = new ConnectionMonitor({
+    probe: (signal) => call('getStatus', undefined, signal) as Promise<ServiceStatus>,
+    recovered: (status) => {
+      // A refused or failed stream gives up for good; one that is still retrying is left to reconnect.
+      if (source && source.readyState === EventSource.CLOSED && listeners.size > 0) {
+        source.close();
+        openEvents();
+      }
+      emit({ type: 'status', status });
+    },
+    refused: (error) => {
+      for (const listener of connectionListeners) listener({ online: true, error });
+    },
+  });
   const openEvents = (): void => {
     let lost = false;
     source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
@@ -86,10 +103,13 @@ export function createHttpClient(win: Window, fetchImpl: typeof fetch = win.fetc
     // EventSource reconnects by itself, but events sent meanwhile are gone: a fresh status tells the app to refetch.
     source.onerror = () => {
       lost = true;
+      monitor.suspect();
     };
     source.onopen = () => {
       if (!lost) return;
       lost = false;
+      // Back before the next retry: the monitor confirms, clears the banner and sends the fresh status.
+      if (!monitor.current.online) return monitor.retry();
       call('getStatus', undefined).then((status) => emit({ type: 'status', status: status as ServiceStatus }), () => undefined);
     };
   };
@@ -97,6 +117,15 @@ export function createHttpClient(win: Window, fetchImpl: typeof fetch = win.fetc
   return {
     ...api,
     transport: 'http',
+    onConnection(listener) {
+      connectionListeners.add(listener);
+      const unsubscribe = monitor.subscribe(listener);
+      return () => {
+        connectionListeners.delete(listener);
+        unsubscribe();
+      };
+    },
+    retryConnection: () => monitor.retry(),
     onEvent(listener) {
       listeners.add(listener);
       if (!source) openEvents();

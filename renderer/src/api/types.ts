@@ -1,5 +1,8 @@
 // The renderer sees the bridge contract as types only: nothing from electron/ is bundled into the UI.
 import type { BerthApi, BerthEvent, ImportJob } from '../../../electron/shared/bridge.js';
+import type { ConnectionState } from './connection.js';
+
+export type { ConnectionState };
 
 export type {
   BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ListQuery, ListenerState,
@@ -9,9 +12,16 @@ export type {
 
 export interface ImportOptions { tag?: string; compress?: boolean }
 
+/** Reachability of the server; `error`: it answered, but refused (a token that is no longer valid). */
+export type ConnectionUpdate = ConnectionState | { online: true; error: unknown };
+
 /** What the UI talks to: the bridge API plus events and file import, whatever the transport. */
 export interface BerthClient extends BerthApi {
   onEvent(listener: (event: BerthEvent) => void): () => void;
+  /** HTTP only (IPC cannot lose its server): told at once, then on every change. */
+  onConnection?(listener: (state: ConnectionUpdate) => void): () => void;
+  /** Try to reach the server now instead of at the next retry. */
+  retryConnection?(): void;
   /** `signal` lets the HTTP transport abort an upload that the server has not named yet. */
   importFile(file: File, opts?: ImportOptions, signal?: AbortSignal): Promise<ImportJob>;
   readonly transport: 'ipc' | 'http' | 'test';
