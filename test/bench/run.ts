@@ -54,6 +54,13 @@ async function main(): Promise<void> {
       run: async (ctx) => (await loadSection('./sections/import.js', 'importSection'))(ctx),
     },
     {
+      name: 'mirror',
+      wanted: options.sections.mirror,
+      requires: 'server/mirror/pull-through.ts',
+      tools: ['skopeo', 'docker-registry'],
+      run: async (ctx) => (await loadSection('./sections/mirror.js', 'mirrorSection'))(ctx),
+    },
+    {
       name: 's3',
       wanted: options.sections.s3,
       requires: 'server/storage/drivers/s3.ts',

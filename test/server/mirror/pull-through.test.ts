@@ -171,6 +171,36 @@ describe('pull-through cache over an in-process upstream', () => {
     }
   });
 
+  it('a client that goes away mid-blob does not stop the fetch: the next one is served from the store', async () => {
+    const { manifest, blobs } = await pushImage(upstream.url, 'lib/abort', 'v1', [16 * 1024 * 1024]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
+    expect((await rawRequest(port, 'GET', '/v2/up/lib/abort/manifests/v1')).status).toBe(200);
+    const layer = (JSON.parse(manifest.toString()) as { layers: { digest: string }[] }).layers[0]?.digest as string;
+    await new Promise<void>((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path: `/v2/up/lib/abort/blobs/${layer}`, agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.end();
+    });
+    while (!(await store.blobs.stat(parseDigest(layer)))) await new Promise((r) => setTimeout(r, 20));
+    const again = await rawRequest(port, 'GET', `/v2/up/lib/abort/blobs/${layer}`);
+    expect(again.body.equals(blobs.get(layer) as Buffer)).toBe(true);
+    expect(upstream.count('GET', `/blobs/${layer}`)).toBe(1);
+  });
+
+  it('a Range request for a blob not cached yet gets its range once the whole blob is stored', async () => {
+    const { manifest, blobs } = await pushImage(upstream.url, 'lib/range', 'v1', [100_000]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
+    const layer = (JSON.parse(manifest.toString()) as { layers: { digest: string }[] }).layers[0]?.digest as string;
+    const res = await rawRequest(port, 'GET', `/v2/up/lib/range/blobs/${layer}`, { headers: { Range: 'bytes=1000-1999' } });
+    expect(res.status).toBe(206);
+    expect(res.body.equals((blobs.get(layer) as Buffer).subarray(1000, 2000))).toBe(true);
+    expect(await store.repositories.statBlob('up/lib/range', parseDigest(layer))).toBeDefined();
+  });
+
   it('evicts cached repositories not pulled for D days, also while pulls race it, and never turns one into a user\'s own', async () => {
     await Promise.all([0, 1, 2].map((i) => pushImage(upstream.url, `lib/ev${i}`, 'v1', [32 * 1024])));
     await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }]);
