@@ -5,6 +5,7 @@ import { openRegistryWarning, registryExposureProblem } from '../../server/net/e
 import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';
+import { PullThrough } from '../../server/mirror/pull-through.js';
 import type { RunningProxy } from '../../server/proxy/tls-proxy.js';
 import type { Store } from '../../server/storage/store.js';
 import type { ListenerState } from '../shared/bridge.js';
@@ -17,6 +18,7 @@ import type { ListenerState } from '../shared/bridge.js';
 export class RegistryListeners {
   private server: Server | undefined;
   private proxy: RunningProxy | undefined;
+  private mirror: PullThrough | undefined;
   private bound: ListenAddress | undefined;
   registryState: ListenerState = { state: 'stopped' };
   proxyState: ListenerState = { state: 'stopped' };
@@ -38,10 +40,14 @@ export class RegistryListeners {
       throw new Error(exposure);
     }
     const secret = config.proxy ? proxySecret() : undefined;
+    // The configuration file's `mirrors:` (a pull-through cache), with its password files for credentials.
+    const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log: this.log }) : undefined;
+    this.mirror = mirror;
     const handler = createServer({
       store,
       log: this.log,
       trustedProxySecret: secret,
+      ...(mirror ? { mirror } : {}),
       ...(config.v1.enabled ? { v1: createV1Router({ store, onServerError: (err) => this.log(`berth: v1 error: ${String(err)}`) }) } : {}),
     });
     const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
@@ -66,9 +72,10 @@ export class RegistryListeners {
   }
 
   async stop(): Promise<void> {
-    const { server, proxy } = this;
+    const { server, proxy, mirror } = this;
     this.server = undefined;
     this.proxy = undefined;
+    this.mirror = undefined;
     this.bound = undefined;
     await proxy?.close();
     if (server) {
@@ -77,6 +84,7 @@ export class RegistryListeners {
         server.closeIdleConnections();
       });
     }
+    mirror?.close();
     if (this.registryState.state === 'running') this.registryState = { state: 'stopped' };
     if (this.proxyState.state === 'running') this.proxyState = { state: 'stopped' };
   }
