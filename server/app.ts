@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createV2Router } from './http/v2/router.js';
+import { isNoSpaceError, storageFull } from './errors/storage-full.js';
 import { requestTarget, type RequestTarget } from './http/request.js';
 import type { PullThrough } from './mirror/pull-through.js';
 import type { Store } from './storage/store.js';
@@ -30,10 +31,11 @@ export function createServer(deps: ServerDeps): RequestListener {
   const v2 = createV2Router({
     store: deps.store,
     ...(deps.mirror ? { mirror: deps.mirror } : {}),
-    onServerError: (err, req) => log(`error: ${clientAddress(req)} ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+    onServerError: (err, req) => log(describeServerError(err, req)),
   });
   const trusted = deps.trustedProxySecret === undefined ? undefined : Buffer.from(deps.trustedProxySecret);
   return (req, res) => {
+    peerAddresses.set(req, req.socket.remoteAddress);
     dropUntrustedForwarding(req, trusted);
     const target = requestTarget(req);
     const handle: ProtocolHandler | undefined =
@@ -60,10 +62,20 @@ function dropUntrustedForwarding(req: IncomingMessage, trusted: Buffer | undefin
   if (!ok) for (const name of FORWARDING_HEADERS) delete req.headers[name];
 }
 
+/** Noted when a request arrives: `req.socket` is null once a failed body read has destroyed the request. */
+const peerAddresses = new WeakMap<IncomingMessage, string | undefined>();
+
 /** The address of the client: the proxy's word for it when the request came through Berth's proxy. */
 export function clientAddress(req: IncomingMessage): string {
   const real = req.headers['x-real-ip'];
-  return (typeof real === 'string' && real) || req.socket.remoteAddress || 'unknown';
+  return (typeof real === 'string' && real) || peerAddresses.get(req) || req.socket?.remoteAddress || 'unknown';
+}
+
+/** The log line for a request that failed on the server's side; a full disk says so, without a stack. */
+export function describeServerError(err: unknown, req: IncomingMessage): string {
+  const where = `${clientAddress(req)} ${req.method} ${req.url}`;
+  if (isNoSpaceError(err)) return `error: ${where}: ${storageFull(err).message}; free space on the storage, then retry`;
+  return `error: ${where}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
 
 const isV1Path = (path: string): boolean => path === '/_ping' || path === '/v1' || path.startsWith('/v1/');

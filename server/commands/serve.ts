@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from '../app.js';
+import { createServer, describeServerError } from '../app.js';
 import { createV1Router } from '../http/v1/router.js';
 import { ConfigError, type BerthConfig, type ListenAddress } from '../config.js';
 import { isBerthError } from '../errors/domain.js';
@@ -54,7 +54,7 @@ export function describeStorage(config: BerthConfig): string {
 export async function startRegistry(config: BerthConfig, log: (line: string) => void): Promise<RunningRegistry> {
   const store = openStore(config);
   const v1 = config.v1.enabled
-    ? createV1Router({ store, onServerError: (err, req) => log(`error: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`) })
+    ? createV1Router({ store, onServerError: (err, req) => log(describeServerError(err, req)) })
     : undefined;
   const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log }) : undefined;
   const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined, ...(v1 ? { v1 } : {}), ...(mirror ? { mirror } : {}) });

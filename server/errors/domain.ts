@@ -22,6 +22,7 @@ export type DomainErrorKind =
   | 'archive-invalid'
   | 'upstream-unavailable'
   | 'mirror-read-only'
+  | 'storage-full'
   | 'storage';
 
 export class BerthError extends Error {

@@ -8,6 +8,7 @@ import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
 import { KeyedMutex } from '../fs/keyed-mutex.js';
+import { isNoSpaceError, storageFull } from '../errors/storage-full.js';
 
 export interface UploadState {
   readonly id: string;
@@ -86,8 +87,15 @@ export class UploadStore {
         // Not `pipeline`: on a source error it would destroy the file stream and drop bytes still queued in it.
         await copyHashing(body, writer.stream, checkpoint.hash);
       } catch (err) {
-        // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
         checkpoint.hash.dispose();
+        if (isNoSpaceError(err)) {
+          // The disk is full: keeping this session's bytes would keep it full for every other push. Free
+          // them; the client starts over once there is room (its session answers 404 from now on).
+          await writer.cancel().catch(() => undefined);
+          await this.driver.delete(paths.uploadDir(name, id)).catch(() => undefined);
+          throw storageFull(err);
+        }
+        // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
         await writer.commit().catch(() => writer.cancel());
         throw err;
       }

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { isBerthError } from '../../errors/domain.js';
+import { isNoSpaceError, storageFull } from '../../errors/storage-full.js';
 
 /**
  * The v1 wire format: JSON bodies with the classic registry's no-cache headers, and errors as
@@ -26,8 +27,9 @@ export class V1Error extends Error {
 }
 
 /** Message and status a domain error becomes on v1; the messages are the classic registry's where one exists. */
-export function toV1Error(err: unknown): V1Error {
-  if (err instanceof V1Error) return err;
+export function toV1Error(thrown: unknown): V1Error {
+  if (thrown instanceof V1Error) return thrown;
+  const err = isNoSpaceError(thrown) ? storageFull(thrown) : thrown;
   if (isBerthError(err)) {
     switch (err.kind) {
       case 'name-invalid':
@@ -49,6 +51,8 @@ export function toV1Error(err: unknown): V1Error {
         return new V1Error(413, err.message);
       case 'range-not-satisfiable':
         return new V1Error(416, 'Requested range not satisfiable');
+      case 'storage-full':
+        return new V1Error(507, err.message);
       default:
         break;
     }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { WireCode } from '../../errors/codes.js';
-import { UploadOffsetError } from '../../errors/domain.js';
+import { BerthError, UploadOffsetError } from '../../errors/domain.js';
+import { isNoSpaceError, storageFull } from '../../errors/storage-full.js';
+import { reclaimIdleUploadsOnce } from '../../storage/idle-uploads.js';
 import { isDigestAlgorithm, parseDigest, type Digest } from '../../oci/digest.js';
 import { assertName } from '../../oci/names.js';
 import type { UploadState } from '../../storage/upload-store.js';
@@ -91,8 +93,28 @@ async function tryMount(ctx: V2Context, mount: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * A write that found the disk full: sessions idle for a while are reclaimed at once (not after gc's day),
+ * and the client learns whether retrying now makes sense. The session that failed freed its own bytes.
+ */
+function reclaimingWhenFull(handler: V2Handler): V2Handler {
+  return async (ctx) => {
+    try {
+      await handler(ctx);
+    } catch (err) {
+      if (!isNoSpaceError(err)) throw err;
+      const reclaimed = await reclaimIdleUploadsOnce(ctx.store).catch(() => []);
+      const bytes = reclaimed.reduce((sum, upload) => sum + upload.size, 0);
+      const full = storageFull(err);
+      throw reclaimed.length === 0
+        ? full
+        : new BerthError('storage-full', `${full.message}; ${reclaimed.length} abandoned upload(s) freeing ${bytes} bytes were removed, retry the push`, null, { cause: err });
+    }
+  };
+}
+
 /** `POST /v2/<name>/blobs/uploads/`: start a session, mount, or upload a whole blob in one request. */
-export const startUpload: V2Handler = async (ctx) => {
+export const startUpload: V2Handler = reclaimingWhenFull(async (ctx) => {
   const { store, name, query, res } = ctx;
   const mount = query.get('mount');
   if (mount && (await tryMount(ctx, mount))) return;
@@ -116,21 +138,21 @@ export const startUpload: V2Handler = async (ctx) => {
     return;
   }
   sendEmpty(res, 202, { ...progressHeaders(state), 'OCI-Chunk-Min-Length': '0' });
-};
+});
 
 /** `PATCH <upload url>`: a chunk (with Content-Range) or the whole stream (without). */
-export const patchUpload: V2Handler = async (ctx) => {
+export const patchUpload: V2Handler = reclaimingWhenFull(async (ctx) => {
   const state = await appendBody(ctx, ctx.param);
   sendEmpty(ctx.res, 202, progressHeaders(state));
-};
+});
 
 /** `PUT <upload url>?digest=`: optionally a last chunk, then verification and commit. */
-export const putUpload: V2Handler = async (ctx) => {
+export const putUpload: V2Handler = reclaimingWhenFull(async (ctx) => {
   const digest = digestParam(ctx);
   if (hasBody(ctx.req)) await appendBody(ctx, ctx.param);
   else await ctx.store.uploads.state(ctx.name, ctx.param);
   await finishUpload(ctx, ctx.param, digest);
-};
+});
 
 /** `GET <upload url>`: where the session stands, so a client can resume. */
 export const getUpload: V2Handler = async ({ res, store, name, param }) => {

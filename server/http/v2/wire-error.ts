@@ -1,5 +1,6 @@
 import { isBerthError, RangeNotSatisfiableError, UploadOffsetError, type DomainErrorKind } from '../../errors/domain.js';
 import { WireCode, wireCodeSpec } from '../../errors/codes.js';
+import { isNoSpaceError, storageFull } from '../../errors/storage-full.js';
 
 /** An error already in the v2 wire vocabulary; HTTP handlers throw it for request-level problems. */
 export class WireError extends Error {
@@ -38,12 +39,16 @@ const BY_KIND: Record<DomainErrorKind, { code: WireCode; status?: number }> = {
   'archive-invalid': { code: WireCode.MANIFEST_INVALID, status: 400 },
   'upstream-unavailable': { code: WireCode.UNAVAILABLE },
   'mirror-read-only': { code: WireCode.DENIED },
+  // 507 Insufficient Storage; the v2 spec has no code for it, and clients print UNKNOWN's message as is.
+  'storage-full': { code: WireCode.UNKNOWN, status: 507 },
   storage: { code: WireCode.UNKNOWN },
 };
 
 /** Translates anything thrown by a handler into the one wire error the client will see. */
-export function toWireError(err: unknown): WireError {
-  if (err instanceof WireError) return err;
+export function toWireError(thrown: unknown): WireError {
+  if (thrown instanceof WireError) return thrown;
+  // A write anywhere (session start, manifest, tag) can find the disk full, raw from the file system.
+  const err = isNoSpaceError(thrown) ? storageFull(thrown) : thrown;
   if (isBerthError(err)) {
     const { code, status } = BY_KIND[err.kind];
     const headers: Record<string, string> = {};
