@@ -16,6 +16,7 @@ import { ImportJobs } from './import-jobs.js';
 import { loadImporter, type ImportArchive } from './importer.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { appProxyConfig, createOsApi, type OsOptions } from './os-services.js';
+import { proxyHost } from './proxy-host.js';
 import { configForSettings, SettingsFile, settingsFromConfig } from './settings.js';
 import { isLoopbackHost } from '../../server/net/exposure.js';
 
@@ -86,11 +87,18 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
   const jobs = new ImportJobs(() => store, options.importer ?? loadImporter, (job) => emit({ type: 'import', job }));
   const gcOptions = (): Omit<GcOptions, 'dryRun'> => ({ ...options.config.gc });
 
+  // The name the running proxy's certificate was made for (undefined: no proxy, the settings' name stands).
+  let proxyCertFile: string | undefined;
+  let certificateName: string | undefined;
+  const refreshHost = async (): Promise<void> => {
+    const running = listeners.proxyState.state === 'running' ? proxyCertFile : undefined;
+    certificateName = running ? await proxyHost(running, settings.hostname) : undefined;
+  };
   const status = (): ServiceStatus => ({
     registry: listeners.registryState,
     proxy: listeners.proxyState,
     registryOpenWithoutPassword: listeners.registryAddress !== undefined && !isLoopbackHost(listeners.registryAddress.host),
-    hostname: settings.hostname,
+    hostname: certificateName ?? settings.hostname,
     v1Enabled: settings.v1Enabled,
     storagePath: configForSettings(options.config, settings).storage.path,
     version: options.version,
@@ -101,8 +109,10 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     try {
       // The app's own proxy (certificate generated from the UI) when the configuration names none.
       const proxy = await appProxyConfig(options.dataDir, options.config);
+      proxyCertFile = proxy?.tlsCert;
       await listeners.start(store, configForSettings(proxy ? { ...options.config, proxy } : options.config, settings));
     } finally {
+      await refreshHost();
       publishStatus();
     }
   };
@@ -125,7 +135,11 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       const report = await collectGarbage(store, { ...gcOptions(), dryRun });
       return { dryRun, blobsRemoved: report.blobsRemoved, bytesFreed: report.bytesFreed, uploadsRemoved: report.uploadsRemoved.length };
     },
-    getStatus: async () => status(),
+    // The proxy reloads a replaced certificate by itself: read its name afresh.
+    getStatus: async () => {
+      await refreshHost();
+      return status();
+    },
     getSettings: async () => ({ ...settings }),
     updateSettings: async (patch) => {
       const previous = settings;
