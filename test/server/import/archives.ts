@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar, { type Header } from 'tar-stream';
+import { layerTar, randomLayer } from '../../support/images.js';
 
 /** One entry of a hand-made tar: content, or a link / folder / device by `type`. */
 export interface TarEntry {
@@ -72,3 +73,39 @@ export function storeChecksum(root: string, prefix = ''): Map<string, string> {
 
 export const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 export const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+
+export const hex = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
+
+/** Two images sharing their first layer, in Docker 20.10's `docker save base app` shape (v1 ids and jsons). */
+export async function baseAndApp(order: 'target first' | 'link first', link: 'symlink' | 'link') {
+  const shared = await layerTar(randomLayer(40_000, 'base.bin'));
+  const own = await layerTar(randomLayer(20_000, 'app.bin'));
+  const config = (diffIds: string[], name: string): Buffer =>
+    json({ architecture: 'amd64', os: 'linux', config: { Labels: { name } }, rootfs: { type: 'layers', diff_ids: diffIds }, history: diffIds.map(() => ({ created_by: name })) });
+  const baseConfig = config([sha256(shared)], 'base');
+  const appConfig = config([sha256(shared), sha256(own)], 'app');
+  // Docker derives v1 ids per image chain: the shared layer has one id in each image.
+  const baseId = hex('base-v1-0');
+  const appIds = [hex('app-v1-0'), hex('app-v1-1')];
+  const v1json = (id: string, parent?: string): Buffer => json({ id, ...(parent ? { parent } : {}), created: '2026-01-01T00:00:00Z' });
+  const target: TarEntry[] = [{ name: `${baseId}/layer.tar`, body: shared }];
+  const linked: TarEntry[] = [{ name: `${appIds[0]}/layer.tar`, type: link, linkname: link === 'symlink' ? `../${baseId}/layer.tar` : `${baseId}/layer.tar` }];
+  const entries: TarEntry[] = [
+    ...(order === 'link first' ? linked : target),
+    { name: `${baseId}/json`, body: v1json(baseId) },
+    { name: `${appIds[0]}/json`, body: v1json(appIds[0] as string) },
+    { name: `${appIds[1]}/json`, body: v1json(appIds[1] as string, appIds[0]) },
+    { name: `${appIds[1]}/layer.tar`, body: own },
+    ...(order === 'link first' ? target : linked),
+    { name: `${hex(baseConfig)}.json`, body: baseConfig },
+    { name: `${hex(appConfig)}.json`, body: appConfig },
+    {
+      name: 'manifest.json',
+      body: json([
+        { Config: `${hex(appConfig)}.json`, RepoTags: ['app/web:1.0'], Layers: appIds.map((id) => `${id}/layer.tar`) },
+        { Config: `${hex(baseConfig)}.json`, RepoTags: ['base/centos:7'], Layers: [`${baseId}/layer.tar`] },
+      ]),
+    },
+  ];
+  return { entries, ids: { app: sha256(appConfig), base: sha256(baseConfig) }, layers: { shared: sha256(shared), own: sha256(own) }, v1: { baseId, appIds } };
+}
