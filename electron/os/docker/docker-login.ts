@@ -24,12 +24,16 @@ export function defaultDockerConfigPath(env: NodeJS.ProcessEnv = process.env, ho
 
 /**
  * The helper script in the source tree (development runs; the packaged app uses packagedHelperPath). The
- * main bundle (dist-electron/) sits one level below the repository root, so look there too.
+ * main bundle (dist-electron/) sits one level below the repository root, so look there too; an installed
+ * npm package has only its bundle.
  */
 export function defaultHelperPath(): string {
   const beside = nodePath.join(import.meta.dirname, HELPER_FILE);
   if (existsSync(beside)) return beside;
-  return nodePath.resolve(import.meta.dirname, '..', 'electron', 'os', 'docker', HELPER_FILE);
+  const source = nodePath.resolve(import.meta.dirname, '..', 'electron', 'os', 'docker', HELPER_FILE);
+  // The npm package has no source tree: its helper is the bundle beside dist/headless.mjs.
+  const bundled = nodePath.join(import.meta.dirname, `${HELPER_FILE}.mjs`);
+  return !existsSync(source) && existsSync(bundled) ? bundled : source;
 }
 
 /** The wrapper the desktop package ships in its resources folder (electron-builder.yml extraResources). */
