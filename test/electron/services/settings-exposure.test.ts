@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig, type BerthConfig } from '../../../server/config.js';
 import { configForSettings, settingsFromConfig } from '../../../electron/services/settings.js';
 import { parseHeadlessArgs } from '../../../electron/headless/flags.js';
+import { RegistryListeners } from '../../../electron/services/registry-listeners.js';
+import { LocalDriver } from '../../../server/storage/drivers/local.js';
+import { createStore } from '../../../server/storage/store.js';
+import { removeDir, scratchDir } from '../../support/berth.js';
 
 const base = resolveConfig({ env: {}, flags: { storage: { path: '/srv/berth' } } });
 const withProxy: BerthConfig = { ...base, proxy: { addr: { host: '127.0.0.1', port: 5443 }, tlsCert: '/c', tlsKey: '/k', htpasswd: '/h' } };
@@ -49,5 +53,23 @@ describe('the headless command line', () => {
   it('--open-registry-without-password is the named choice; --proxy-addr 0.0.0.0 is "listen on all interfaces"', () => {
     expect(parseHeadlessArgs(['--root', '/srv/b', '--addr', '0.0.0.0:5000', '--open-registry-without-password']).overrides).toMatchObject({ openRegistryWithoutPassword: true, registryPort: 5000 });
     expect(parseHeadlessArgs(['--root', '/srv/b', '--proxy-addr', '0.0.0.0:5443', '--tls-cert', '/c', '--tls-key', '/k', '--htpasswd', '/h']).overrides).toMatchObject({ bindAll: true, proxyPort: 5443 });
+  });
+});
+
+describe('the app listeners', () => {
+  it('refuse a configuration that would put the plain port past the proxy, before binding anything', async () => {
+    const dir = scratchDir('berth-listeners-');
+    const logs: string[] = [];
+    const listeners = new RegistryListeners((line) => logs.push(line));
+    try {
+      const exposed: BerthConfig = { ...withProxy, addr: { host: '0.0.0.0', port: 0 } };
+      await expect(listeners.start(createStore(new LocalDriver(dir)), exposed)).rejects.toThrow(/with the proxy on, the registry listens on loopback only/);
+      expect(listeners.registryState).toMatchObject({ state: 'error', message: expect.stringMatching(/^0\.0\.0\.0 would let the network past/) });
+      expect(listeners.registryAddress).toBeUndefined();
+      expect(logs).toEqual([]);
+    } finally {
+      await listeners.stop();
+      removeDir(dir);
+    }
   });
 });
