@@ -145,7 +145,9 @@ export class PullThrough {
     const linked = async (): Promise<BlobInfo | undefined> => {
       await this.store.repositories.linkBlob(name, digest);
       const blob = await this.store.repositories.statBlob(name, digest);
-      if (blob) await this.touch(target, name);
+      // Throttled (the manifest fetch just wrote the record; one write per blob would queue behind it),
+      // except when there is no record: a link without one would make the repository pass for the user's.
+      if (blob) await ((await this.records.has(name)) ? this.noteUse(target, name) : this.touch(target, name));
       return blob;
     };
     // Another repository (or another mirror name) may have fetched it already.

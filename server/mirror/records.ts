@@ -13,7 +13,7 @@ export interface MirrorRecord {
   readonly upstream: string;
   /** The repository's name at the upstream. */
   readonly remoteName: string;
-  /** ISO times. `lastPulledAt` moves when content is fetched or a tag revalidated, so to within a tag TTL. */
+  /** ISO times. `lastPulledAt` moves when a manifest is fetched or a tag revalidated, and hourly while served. */
   readonly firstPulledAt: string;
   readonly lastPulledAt: string;
   /** Per tag: the digest the upstream had at `checkedAt`. */
