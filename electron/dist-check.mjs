@@ -3,7 +3,7 @@
 // validate electron-builder.yml and assemble an unpacked app around a placeholder Electron folder (no
 // Electron download is possible here). Fails if the unpacked app lacks the bundles, if the fuses are not
 // flipped as configured, or if the shipped docker-credential-berth does not answer.
-import { flipFuses, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,8 +103,9 @@ try {
   mkdirSync(placeholder, { recursive: true });
   const binary = nodePath.join(placeholder, 'electron');
   writeFileSync(binary, Buffer.concat([Buffer.from('#!/bin/sh\necho placeholder\nexit 0\n'), Buffer.from(SENTINEL), Buffer.from([1, ELECTRON_DEFAULT_FUSES.length]), Buffer.from(ELECTRON_DEFAULT_FUSES), Buffer.from('\n')]), { mode: 0o755 });
-  // A wire @electron/fuses cannot read would make the check below meaningless.
-  await flipFuses(binary, { version: '1', [FuseV1Options.RunAsNode]: true });
+  // The wire must read back as Electron's defaults (RunAsNode on) before packaging, so the check after it
+  // proves electron-builder flipped the fuses.
+  if ((await getCurrentFuseWire(binary))[FuseV1Options.RunAsNode] !== ON) fail('the placeholder fuse wire does not read back');
   run(nodePath.join(root, 'node_modules', '.bin', 'electron-builder'), [
     '--linux', '--dir', '-c', 'electron-builder.yml', `-c.electronDist=${placeholder}`, `-c.directories.output=${out}`, '--publish', 'never',
   ]);
