@@ -34,7 +34,12 @@ function askedHost(req: http.IncomingMessage, fallback: string): string {
 }
 
 function plainHttpAnswer(firstByteTimeoutMs: number): http.Server {
-  const server = http.createServer({ headersTimeout: firstByteTimeoutMs, requestTimeout: firstByteTimeoutMs, keepAliveTimeout: 0 }, (req, res) => {
+  const server = http.createServer({
+    headersTimeout: firstByteTimeoutMs,
+    requestTimeout: firstByteTimeoutMs,
+    keepAliveTimeout: 0,
+    connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(firstByteTimeoutMs / 4))),
+  }, (req, res) => {
     const local = req.socket.localAddress ?? '127.0.0.1';
     const fallback = net.isIPv6(local) && !local.startsWith('::ffff:') ? `[${local}]` : normalizeAddress(local);
     const text = `this port speaks HTTPS: use https://${askedHost(req, fallback)}:${req.socket.localPort ?? ''}\n`;
@@ -42,6 +47,9 @@ function plainHttpAnswer(firstByteTimeoutMs: number): http.Server {
     res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), Connection: 'close' });
     res.end(text);
   });
+  // Never listens (sockets come from the front door), but its head deadline is only checked once Node's
+  // connection tracking runs, which starts on 'listening'.
+  server.emit('listening');
   return server;
 }
 
@@ -88,6 +96,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     server,
     closeAll() {
       options.tlsServer.closeAllConnections();
+      plain.close();
+      plain.closeAllConnections();
       for (const socket of sockets) socket.destroy();
     },
   };

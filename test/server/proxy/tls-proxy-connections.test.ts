@@ -71,6 +71,22 @@ describe('tls proxy: connection limits and plain HTTP', () => {
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
   });
 
+  it('drops a plain-HTTP client that trickles header lines too', async () => {
+    const socket = net.connect({ host: '127.0.0.1', port: port() });
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.write('GET /v2/ HTTP/1.1\r\n');
+    let sent = 0;
+    while (!socket.destroyed && !socket.readableEnded && sent < 200) {
+      socket.write(`X-Slow-${sent}: a\r\n`);
+      sent += 1;
+      await pause(50);
+    }
+    await closed(socket);
+    expect(sent).toBeLessThan(200);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+  });
+
   it('drops a connection that never sends a byte, and one that never finishes its handshake', async () => {
     const silent = net.connect({ host: '127.0.0.1', port: port() });
     await closed(silent);
