@@ -95,6 +95,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
         const url = `http://${formatAddress({ host: address.address ?? config.addr.host, port: address.port })}`;
         log(`berth: registry listening on ${url} (${config.workers} workers, storage ${describeStorage(config)})`);
         if (config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(url));
+        if (config.mirrors) log(describeMirrors(config.mirrors));
         startConfiguredProxy(config, { host: config.addr.host, port: address.port }, proxySecret(), log).catch((err: unknown) => {
           log(`berth: cannot start the proxy: ${(err as Error).message}`);
           process.exit(1);

@@ -22,6 +22,8 @@ export async function upstreamTagDigest(client: UpstreamClient, remoteName: stri
   const res = await client.get(manifestPath(remoteName, tag), remoteName, { method: 'HEAD', headers: { Accept: ACCEPT } });
   res.resume();
   if (res.statusCode === 404) return null;
+  // An upstream that does not do HEAD (or answers it oddly): the caller GETs the manifest instead.
+  if (res.statusCode === 405 || res.statusCode === 501) return undefined;
   if (res.statusCode !== 200) throw new UpstreamUnavailableError(client.mirror.url, `HEAD of ${remoteName}:${tag} answered ${res.statusCode}`, res.statusCode);
   const header = res.headers['docker-content-digest'];
   // Without the header the caller fetches the manifest to find out.

@@ -1,5 +1,8 @@
 import type { MirrorConfig } from './config.js';
 
+const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set(['registry-1.docker.io', 'docker.io', 'index.docker.io', 'registry.hub.docker.com']);
+const isDockerHub = (url: string): boolean => DOCKER_HUB_HOSTS.has(new URL(url).hostname);
+
 /** Where a local repository name is pulled from. */
 export interface UpstreamRoute {
   readonly mirror: MirrorConfig;
@@ -26,7 +29,11 @@ export class MirrorRoutes {
       const prefix = `${mirror.prefix}/`;
       if (name.startsWith(prefix) && name.length > prefix.length) return { mirror, remoteName: name.slice(prefix.length) };
     }
-    return this.hub ? { mirror: this.hub, remoteName: name } : undefined;
+    if (!this.hub) return undefined;
+    // Docker Hub keeps official images under library/: dockerd sends `library/alpine` for `alpine`, and
+    // `docker pull 127.0.0.1:5000/alpine` (Berth named directly) means the same image.
+    const official = isDockerHub(this.hub.url) && !name.includes('/');
+    return { mirror: this.hub, remoteName: official ? `library/${name}` : name };
   }
 
   /** In prefix mode the whole prefix is the upstream's; in Docker Hub mode only names already pulled are. */

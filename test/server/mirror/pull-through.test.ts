@@ -20,13 +20,21 @@ const MT_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 /** An in-process upstream (Berth's own handler) that counts the requests it gets. */
 interface Upstream extends TestRegistry {
   count(method: string, pathPart: string): number;
+  /** Answer every HEAD with 405, as some registries and proxies do. */
+  refuseHead: boolean;
 }
 
 async function startUpstream(): Promise<Upstream> {
   const registry = await startTestRegistry();
   const seen: string[] = [];
+  const state = { refuseHead: false };
   const counting = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
+    if (state.refuseHead && req.method === 'HEAD') {
+      res.writeHead(405, { 'Content-Length': '0' });
+      res.end();
+      return;
+    }
     const out = http.request({ host: '127.0.0.1', port: registry.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
@@ -40,6 +48,12 @@ async function startUpstream(): Promise<Upstream> {
     url: `http://127.0.0.1:${port}`,
     port,
     count: (method, part) => seen.filter((s) => s.startsWith(`${method} `) && s.includes(part)).length,
+    get refuseHead() {
+      return state.refuseHead;
+    },
+    set refuseHead(value: boolean) {
+      state.refuseHead = value;
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         counting.close(() => resolve());
@@ -131,6 +145,18 @@ describe('pull-through cache over an in-process upstream', () => {
     const record = await mirror.records.read('up/lib/app');
     expect(record?.upstream).toBe(upstream.url);
     expect(record?.tags.v1?.checkedAt).toBe(new Date(clock).toISOString());
+  });
+
+  it('revalidates with a GET when the upstream refuses HEAD, and sees a moved tag', async () => {
+    await pushImage(upstream.url, 'lib/nohead', 'v1', [1000]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }]);
+    upstream.refuseHead = true;
+    await pull('up/lib/nohead', 'v1');
+    const moved = await pushImage(upstream.url, 'lib/nohead', 'v1', [2000]);
+    const res = await rawRequest(port, 'GET', '/v2/up/lib/nohead/manifests/v1');
+    expect(res.body.equals(moved.manifest)).toBe(true);
+    expect(upstream.count('HEAD', '/v2/lib/nohead/manifests/v1')).toBe(1);
+    expect(upstream.count('GET', '/v2/lib/nohead/manifests/v1')).toBe(2);
   });
 
   it('many clients pulling one image at once: every blob and the tag fetched from the upstream once', async () => {

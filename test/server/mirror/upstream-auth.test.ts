@@ -40,6 +40,14 @@ describe('mirror routes', () => {
     expect(route?.remoteName).toBe(remoteName);
   });
 
+  it('Docker Hub itself keeps official images under library/', () => {
+    const hub = new MirrorRoutes([mirror(undefined, 'https://registry-1.docker.io')]);
+    expect(hub.route('alpine')?.remoteName).toBe('library/alpine');
+    expect(hub.route('library/alpine')?.remoteName).toBe('library/alpine');
+    expect(hub.route('grafana/grafana')?.remoteName).toBe('grafana/grafana');
+    expect(routes.route('alpine')?.remoteName).toBe('alpine');
+  });
+
   it('without a Docker Hub mode mirror, names under no prefix are not mirrored', () => {
     expect(new MirrorRoutes([mirror('ghcr', 'https://ghcr')]).route('library/alpine')).toBeUndefined();
   });
