@@ -124,6 +124,25 @@ describe('tls proxy: connection limits and plain HTTP', () => {
     socket.destroy();
   });
 
+  it('passes a 1 GiB upload that outlasts every short limit many times over, pausing now and then', async () => {
+    const total = 1024 * 1024 * 1024;
+    const piece = Buffer.alloc(1024 * 1024, 9);
+    const socket = await connectTls(port(), fx.ca);
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString()));
+    socket.write(`PUT /v2/big/blobs/uploads/y HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${basic('alice', fx.users.alice!)}\r\nContent-Length: ${total}\r\n\r\n`);
+    for (let sent = 0; sent < total; sent += piece.length) {
+      if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r));
+      // Every 128 MiB, a pause longer than the head and keep-alive limits together.
+      if ((sent + piece.length) % (128 * 1024 * 1024) === 0) await pause(HEADERS_MS + KEEP_ALIVE_MS + 100);
+      if (socket.destroyed) break;
+    }
+    while (!/\r\n\r\n\{.*\}$/s.test(answer) && !socket.destroyed) await new Promise((r) => socket.once('data', r));
+    expect(answer).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).bodyLength).toBe(total);
+    socket.destroy();
+  }, 300_000);
+
   it(`caps open connections per client address at ${MAX_PER_CLIENT}; other addresses and later connections are unaffected`, async () => {
     const held = [];
     for (let i = 0; i < MAX_PER_CLIENT; i++) held.push(await connectTls(port(), fx.ca));
