@@ -76,9 +76,13 @@ export class BlobStore {
     return this.stat(digest);
   }
 
-  /** Rewrites the blob's `used` mark; its content is unique per write, so a gc sees that it changed. */
+  /**
+   * Rewrites the blob's `used` mark; its content is unique per write, so a gc sees that it changed. Not
+   * flushed to the device: a crash can only lose the mark of a push that never finished, and anything a
+   * finished push names is reached from its (durable) manifest.
+   */
   async markUsed(digest: Digest): Promise<void> {
-    await this.driver.putContent(paths.blobUsed(digest), Buffer.from(`${new Date().toISOString()} ${randomUUID()}`));
+    await this.driver.putContent(paths.blobUsed(digest), Buffer.from(`${new Date().toISOString()} ${randomUUID()}`), { durable: false });
   }
 
   /** The blob's `used` mark: when it was last written and what it says (undefined: never marked). */

@@ -35,8 +35,11 @@ export interface StorageDriver {
   stat(path: string): Promise<FileInfo | undefined>;
   /** The whole content of a small file, or undefined when it does not exist. */
   getContent(path: string): Promise<Buffer | undefined>;
-  /** Writes a small file atomically: readers see the old content or the new, never a part. */
-  putContent(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Writes a small file atomically: readers see the old content or the new, never a part. `durable: false`
+   * skips flushing to the device (for hints a crash may lose, like a blob's `used` mark).
+   */
+  putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** Streams a file or a range of it; throws `PathNotFoundError` when it does not exist. */
   reader(path: string, options?: ReadOptions): Promise<Readable>;
   /** A writer at `path`; `append` continues an existing file (resumable uploads). */

@@ -8,6 +8,8 @@ import type { StorageDriver } from './driver.js';
 import { paths, REPOSITORY_INTERNAL_DIRS } from './paths.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Pauses before a manifest PUT looks again for content it did not find (see `checkReferences`). */
+const RECHECK_MS = [50, 250];
 
 export interface StoredManifest {
   readonly digest: Digest;
@@ -177,8 +179,14 @@ export class RepositoryStore {
     const missing = async (d: Descriptor, isManifest: boolean): Promise<string | undefined> => {
       const digest = parseDigest(d.digest);
       if (options.markUsed) await this.blobs.markUsed(digest);
-      const present = isManifest ? await this.hasManifest(name, digest) : await this.statBlob(name, digest);
-      return present ? undefined : d.digest;
+      const present = (): Promise<unknown> => (isManifest ? this.hasManifest(name, digest) : this.statBlob(name, digest));
+      // A gc may have set the blob aside for the instant it takes to see it was used and put it back:
+      // look twice more before calling it unknown (only a PUT that names missing content waits).
+      for (const wait of RECHECK_MS) {
+        if (await present()) return undefined;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      return (await present()) ? undefined : d.digest;
     };
     const results = await Promise.all([
       ...parsed.blobs.map((d) => missing(d, false)),
@@ -330,3 +338,4 @@ export class RepositoryStore {
 }
 
 export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+

@@ -63,17 +63,18 @@ export class LocalDriver implements StorageDriver {
     }
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: { durable?: boolean } = {}): Promise<void> {
     const target = this.fullPath(path);
     const temp = await this.tempPath();
+    const durable = options.durable !== false;
     const fh = await fs.open(temp, 'w', 0o644);
     try {
       await fh.writeFile(content);
-      await fh.datasync();
+      if (durable) await fh.datasync();
     } finally {
       await fh.close();
     }
-    await this.renameInto(temp, target);
+    await this.renameInto(temp, target, { sync: durable });
   }
 
   async reader(path: string, options: ReadOptions = {}): Promise<Readable> {
@@ -145,10 +146,11 @@ export class LocalDriver implements StorageDriver {
   }
 
   /** rename(2) is atomic within one filesystem; the directory is fsynced so the new name survives a crash. */
-  private async renameInto(source: string, target: string): Promise<void> {
+  private async renameInto(source: string, target: string, options: { sync: boolean } = { sync: true }): Promise<void> {
     const dir = nodePath.dirname(target);
     await fs.mkdir(dir, { recursive: true });
     await fs.rename(source, target);
+    if (!options.sync) return;
     const dh = await fs.open(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
     try {
       await dh.sync();
