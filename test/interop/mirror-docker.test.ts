@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
@@ -22,7 +22,10 @@ describe('docker engine pulling Docker Hub names through berth as its registry m
   beforeAll(async () => {
     work = scratchDir('berth-mirror-docker-');
     upstream = await startDistribution(work);
-    berth = await startBerth({ args: ['--mirror', upstream.url] });
+    // TTL 0: the second pull must ask the upstream, find it gone, and serve what is cached.
+    const config = nodePath.join(work, 'berth.yml');
+    writeFileSync(config, `mirrors:\n  - url: ${upstream.url}\n    tag_ttl_seconds: 0\n`);
+    berth = await startBerth({ args: ['--config', config] });
     dockerd = await startDockerd({ extraArgs: ['--registry-mirror', berth.url] });
   });
 
@@ -49,5 +52,6 @@ describe('docker engine pulling Docker Hub names through berth as its registry m
     expect((await dockerd.docker(['image', 'inspect', imageId as string])).code).not.toBe(0);
     okOutput(await dockerd.docker(['pull', 'busybox:1']));
     expect(okOutput(await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', 'busybox:1']))).toBe(imageId);
+    expect(berth.output()).toContain('berth: mirror: serving cached library/busybox:1');
   });
 });
