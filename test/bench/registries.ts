@@ -12,8 +12,10 @@ export interface Registry {
   readonly address: string;
   readonly url: string;
   readonly root: string;
-  /** The server process whose memory is sampled. */
+  /** The server process whose memory and CPU are sampled (with its children). */
   readonly pid: number;
+  /** Other processes serving for it (the registry behind a proxy front): their CPU and memory count too. */
+  readonly alsoPids?: readonly number[];
   /** For an HTTPS front with basic auth: skopeo's `user:password` and a directory holding only `ca.crt`. */
   readonly creds?: string;
   readonly certDir?: string;

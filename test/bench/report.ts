@@ -25,9 +25,21 @@ export interface Row {
   readonly otherLabel: string;
   readonly other: number[];
   readonly target?: Target;
+  /**
+   * For transfer rows: the server's CPU seconds per GiB moved and its peak RSS (MB), one sample per
+   * repetition and registry, each with its own target (see server-cost.ts).
+   */
+  readonly cost?: { readonly cpu: Samples; readonly rss: Samples };
   /** What exactly was measured, for the JSON and the README. */
   readonly note?: string;
   error?: string;
+}
+
+/** A secondary figure of a row (server CPU per GiB, peak RSS) with its own samples and target. */
+export interface Samples {
+  readonly berth: number[];
+  readonly other: number[];
+  readonly target?: Target;
 }
 
 export function median(values: readonly number[]): number {
@@ -46,13 +58,18 @@ export interface Summary {
 }
 
 export function summarize(row: Row): Summary {
-  const berth = median(row.berth);
-  const other = median(row.other);
+  return summarizeSamples(row, row.error);
+}
+
+function summarizeSamples(samples: Samples, error?: string): Summary {
+  const berth = median(samples.berth);
+  const other = median(samples.other);
   const ratio = berth / other;
   let met: boolean | undefined;
-  if (row.target && !row.error) {
-    const v = row.target.on === 'ratio' ? ratio : berth;
-    met = Number.isFinite(v) ? (row.target.op === '<=' ? v <= row.target.value : row.target.op === '<' ? v < row.target.value : v >= row.target.value) : false;
+  if (samples.target && !error) {
+    const t = samples.target;
+    const v = t.on === 'ratio' ? ratio : berth;
+    met = Number.isFinite(v) ? (t.op === '<=' ? v <= t.value : t.op === '<' ? v < t.value : v >= t.value) : false;
   }
   return { berth, other, ratio, met };
 }
@@ -64,10 +81,19 @@ const fmt = (v: number, unit: string): string => {
   return `${v.toFixed(2)} ${unit}`;
 };
 
-function targetText(row: Row): string {
+function targetText(row: { readonly target?: Target }, unit: string): string {
   if (!row.target) return '';
   const t = row.target;
-  return t.on === 'ratio' ? `ratio ${t.op} ${t.value}` : `Berth ${t.op} ${t.value} ${row.unit}`;
+  return t.on === 'ratio' ? `ratio ${t.op} ${t.value}` : `Berth ${t.op} ${t.value} ${unit}`;
+}
+
+const metText = (s: Summary, error?: string): string =>
+  error ? `ERROR: ${error.split('\n')[0]?.slice(0, 120)}` : s.met === undefined ? '' : s.met ? 'yes' : 'NO';
+
+function renderTable(header: string[], lines: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const render = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
 }
 
 export function formatTable(rows: readonly Row[]): string {
@@ -85,20 +111,48 @@ export function formatTable(rows: readonly Row[]): string {
       fmt(s.other, row.unit),
       Number.isFinite(s.ratio) ? `${s.ratio.toFixed(2)}x` : '-',
       better,
-      targetText(row),
-      row.error ? `ERROR: ${row.error.split('\n')[0]?.slice(0, 120)}` : s.met === undefined ? '' : s.met ? 'yes' : 'NO',
+      targetText(row, row.unit),
+      metText(s, row.error),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const render = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
-  return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
+  return renderTable(header, lines);
+}
+
+/** The second table: what each transfer row cost the servers (CPU per GiB moved, peak RSS), with targets. */
+export function formatCostTable(rows: readonly Row[]): string {
+  const header = ['section', 'row', 'CPU s/GiB Berth', 'other', 'Berth/other', 'target', 'met', 'peak RSS Berth', 'other', 'target', 'met'];
+  const lines = rows.flatMap((row) => {
+    if (!row.cost) return [];
+    const cpu = summarizeSamples(row.cost.cpu, row.error);
+    const rss = summarizeSamples(row.cost.rss, row.error);
+    return [
+      [
+        row.section,
+        row.name,
+        fmt(cpu.berth, 's'),
+        fmt(cpu.other, 's'),
+        Number.isFinite(cpu.ratio) ? `${cpu.ratio.toFixed(2)}x` : '-',
+        targetText(row.cost.cpu, 's'),
+        metText(cpu, row.error),
+        fmt(rss.berth, 'MB'),
+        fmt(rss.other, 'MB'),
+        targetText(row.cost.rss, 'MB'),
+        metText(rss),
+      ],
+    ];
+  });
+  return lines.length === 0 ? '' : renderTable(header, lines);
 }
 
 export async function writeJson(file: string, meta: Record<string, unknown>, rows: readonly Row[]): Promise<void> {
   await mkdir(nodePath.dirname(file), { recursive: true });
   const body = {
     ...meta,
-    rows: rows.map((row) => ({ ...row, median: summarize(row) })),
+    rows: rows.map((row) => ({
+      ...row,
+      median: summarize(row),
+      ...(row.cost ? { costMedian: { cpu: summarizeSamples(row.cost.cpu, row.error), rss: summarizeSamples(row.cost.rss, row.error) } } : {}),
+    })),
   };
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
 }

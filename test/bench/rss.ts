@@ -19,7 +19,8 @@ function children(pid: number): number[] {
   return out;
 }
 
-function tree(pid: number): number[] {
+/** A process and all its descendants (cluster workers, nginx workers). */
+export function tree(pid: number): number[] {
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...children(all[i] as number));
   return all;
@@ -45,13 +46,19 @@ export interface RssPeak {
 }
 
 /**
- * Runs `work` while sampling the memory of a process tree: `pid` is a running server, or a function that
- * yields the PID once `work` has started the process (a command that exits when done).
+ * Runs `work` while sampling the memory of process trees: `pid` is a running server (or several, summed:
+ * nginx and the registry behind it), or a function that yields the PID once `work` has started the process
+ * (a command that exits when done).
  */
-export async function measurePeakRss<T>(pid: number | (() => number | undefined), work: () => Promise<T>): Promise<{ result: T; rss: RssPeak }> {
-  const root = typeof pid === 'number' ? () => pid : pid;
-  const first = root();
-  for (const p of first === undefined ? [] : tree(first)) {
+export async function measurePeakRss<T>(pid: number | readonly number[] | (() => number | undefined), work: () => Promise<T>): Promise<{ result: T; rss: RssPeak }> {
+  const roots = (): number[] => {
+    if (typeof pid === 'function') {
+      const top = pid();
+      return top === undefined ? [] : [top];
+    }
+    return typeof pid === 'number' ? [pid] : [...pid];
+  };
+  for (const p of roots().flatMap(tree)) {
     try {
       // "5" resets the peak RSS counter (Linux 4.0+); allowed for our own children.
       writeFileSync(`/proc/${p}/clear_refs`, '5');
@@ -62,9 +69,8 @@ export async function measurePeakRss<T>(pid: number | (() => number | undefined)
   let sampledKb = 0;
   let hwmKb = 0;
   const sample = (): void => {
-    const top = root();
-    if (top === undefined) return;
-    const procs = tree(top);
+    const procs = roots().flatMap(tree);
+    if (procs.length === 0) return;
     sampledKb = Math.max(sampledKb, procs.reduce((n, p) => n + statusKb(p, 'VmRSS'), 0));
     // Read while alive: a command that exits takes its high-water mark with it.
     hwmKb = Math.max(hwmKb, ...procs.map((p) => statusKb(p, 'VmHWM')));

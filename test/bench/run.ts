@@ -5,7 +5,7 @@ import { requireTool } from '../support/run.js';
 import { makeScratch, type BenchContext } from './context.js';
 import { parseOptions } from './options.js';
 import { installSignalHandlers, runCleanups } from './procs.js';
-import { formatTable, writeJson, type Row } from './report.js';
+import { formatCostTable, formatTable, writeJson, type Row } from './report.js';
 import { coreSection } from './sections/core.js';
 
 /**
@@ -30,6 +30,20 @@ async function loadSection(file: string, exportName: string): Promise<(ctx: Benc
   const fn = mod[exportName];
   if (!fn) throw new Error(`${file} has no export ${exportName}`);
   return fn;
+}
+
+/** The server-cost table, when some row measured it. */
+function costLines(rows: readonly Row[]): string[] {
+  const table = formatCostTable(rows);
+  if (!table) return [];
+  return [
+    'Server cost of each transfer row (medians): CPU = utime + stime of the server processes (all threads, children',
+    'included; nginx + reference for the proxy rows) per GiB moved, read from /proc before and after; peak RSS = the larger of',
+    'the summed VmRSS sampled every 50 ms and any process\'s VmHWM (reset before the row). The clients\' CPU is not counted.',
+    '',
+    table,
+    '',
+  ];
 }
 
 async function main(): Promise<void> {
@@ -121,6 +135,7 @@ async function main(): Promise<void> {
     '',
     formatTable(rows),
     '',
+    ...costLines(rows),
     ...(skipped.length ? [`skipped sections: ${skipped.join('; ')}`] : []),
     `${meta.durationSeconds} s in all, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}; JSON in ${options.json}`,
     '',

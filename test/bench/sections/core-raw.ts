@@ -1,20 +1,17 @@
 import { rm } from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { inTurn, measureRows, record, type BenchContext } from '../context.js';
+import { inTurn, measureRows, type BenchContext } from '../context.js';
 import { writeRandomBlob } from '../dir-image.js';
 import { sizeLabel } from '../options.js';
 import { execOk } from '../procs.js';
 import type { Registry } from '../registries.js';
-import type { Row } from '../report.js';
-import { measurePeakRss } from '../rss.js';
-import { rssRow } from './core-transfer.js';
+import { recordTransfer } from '../server-cost.js';
+import { transferRow } from './core-transfer.js';
 
 /**
  * One blob, no client logic: curl opens an upload session (POST), sends the whole file in one PUT
  * (streamed from disk with -T, no Expect: 100-continue round trip), then GETs it back to /dev/null.
  */
-
-const SECTION = 'core';
 
 async function upload(registry: Registry, repo: string, file: string, digest: string): Promise<number> {
   const opened = await execOk('curl', ['-sS', '-X', 'POST', '-H', 'Content-Length: 0', '-o', '/dev/null', '-D', '-', '-w', '%{http_code}', `${registry.url}/v2/${repo}/blobs/uploads/`]);
@@ -35,33 +32,22 @@ async function download(registry: Registry, repo: string, digest: string, size: 
 
 export async function rawBlobRows(ctx: BenchContext, registries: readonly [Registry, Registry], size: number, reps: number): Promise<void> {
   const label = sizeLabel(size);
-  const time = (name: string, note: string): Row => ({
-    section: SECTION,
-    name,
-    kind: 'time',
-    unit: 's',
-    berth: [],
-    otherLabel: 'reference',
-    other: [],
-    target: { on: 'ratio', op: '<=', value: 0.9 },
-    note,
-  });
-  const up = time(`curl blob upload ${label}`, 'POST to open a session + one monolithic PUT ?digest= with curl -T (new random blob, new repository per repetition)');
-  const down = time(`curl blob download ${label}`, 'GET of the blob just uploaded, to /dev/null');
-  const rss = rssRow(`peak RSS during curl upload ${label}`, 'server process tree: max of VmRSS sampled every 50 ms and VmHWM reset before the upload');
+  // Issue 14's targets for the raw rows: upload at most 0.8x the reference's time, download 1.3x.
+  const up = transferRow(
+    `curl blob upload ${label}`,
+    'POST to open a session + one monolithic PUT ?digest= with curl -T (new random blob, new repository per repetition)',
+    { on: 'ratio', op: '<=', value: 0.8 },
+    'upload',
+  );
+  const down = transferRow(`curl blob download ${label}`, 'GET of the blob just uploaded, to /dev/null', { on: 'ratio', op: '<=', value: 1.3 }, 'download');
   await measureRows(ctx, [up, down], reps, async (rep) => {
     const blob = await writeRandomBlob(nodePath.join(ctx.scratch, `raw-r${rep}`), size);
     const repo = `bench/raw-r${rep}`;
     try {
-      for (const registry of inTurn(rep, registries)) {
-        const { result, rss: peak } = await measurePeakRss(registry.pid, () => upload(registry, repo, blob.file, blob.digest));
-        record(up, registry, result);
-        record(rss, registry, peak.peakMb);
-      }
-      for (const registry of inTurn(rep, registries)) record(down, registry, await download(registry, repo, blob.digest, size));
+      for (const registry of inTurn(rep, registries)) await recordTransfer(up, registry, size, () => upload(registry, repo, blob.file, blob.digest));
+      for (const registry of inTurn(rep, registries)) await recordTransfer(down, registry, size, () => download(registry, repo, blob.digest, size));
     } finally {
       await rm(nodePath.dirname(blob.file), { recursive: true, force: true });
     }
   });
-  ctx.rows.push(rss);
 }

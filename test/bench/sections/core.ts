@@ -4,7 +4,7 @@ import { measureRows, record, type BenchContext } from '../context.js';
 import { startBerthRegistry, startReference, type Registry } from '../registries.js';
 import type { Row } from '../report.js';
 import { MANIFEST_ACCEPT, headRate, wrkRate } from '../load.js';
-import { concurrentPushRow, pushPullRows, rssRow, type PushedImage } from './core-transfer.js';
+import { concurrentPushRow, pushPullRows, type PushedImage } from './core-transfer.js';
 import { rawBlobRows } from './core-raw.js';
 
 /** Berth vs the reference registry, both on local disk, both plain HTTP on loopback. */
@@ -52,8 +52,7 @@ export async function coreSection(ctx: BenchContext): Promise<void> {
   try {
     const small = await pushPullRows(ctx, registries, 'small', sizes.small, reps);
     await pushPullRows(ctx, registries, 'medium', sizes.medium, reps);
-    const largeRss = rssRow('peak RSS during skopeo push of the large image', 'server process tree: max of VmRSS sampled every 50 ms and VmHWM reset before the push');
-    await pushPullRows(ctx, registries, 'large', sizes.large, largeReps, { rss: largeRss });
+    await pushPullRows(ctx, registries, 'large', sizes.large, largeReps);
     await rawBlobRows(ctx, registries, sizes.raw, largeReps);
     await concurrentPushRow(ctx, registries, sizes.concurrent, sizes.medium, reps);
     if (small) await rateRows(ctx, registries, small);

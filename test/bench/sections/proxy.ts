@@ -69,7 +69,7 @@ export async function proxySection(ctx: BenchContext): Promise<void> {
     const proxyPort = Number((await waitForLine(berth.output, /proxy listening on https:\/\/127\.0\.0\.1:(\d+)/, 'berth serve with a proxy section'))[1]);
     const creds = `${USER}:${PASSWORD}`;
     const fronts: [Registry, Registry] = [
-      { ...reference, label: 'reference', address: `127.0.0.1:${nginx.port}`, url: `https://127.0.0.1:${nginx.port}`, pid: nginx.pid, creds, certDir },
+      { ...reference, label: 'reference', address: `127.0.0.1:${nginx.port}`, url: `https://127.0.0.1:${nginx.port}`, pid: nginx.pid, alsoPids: [reference.pid], creds, certDir },
       { ...berth, label: 'berth', address: `127.0.0.1:${proxyPort}`, url: `https://127.0.0.1:${proxyPort}`, creds, certDir },
     ];
     for (const front of fronts) await waitForTls(`${front.url}/v2/`, certs.files.caCert, `${front.label} TLS front`, front.label === 'berth' ? berth.output : nginx.output);
@@ -79,7 +79,7 @@ export async function proxySection(ctx: BenchContext): Promise<void> {
       section: SECTION,
       otherLabel: 'nginx + reference',
       pushTarget: { on: 'ratio', op: '<=', value: 0.8 },
-      pullTarget: null,
+      pullTarget: { on: 'ratio', op: '<=', value: 0.8 },
     });
     if (!pushed) return;
     const row: Row = {
