@@ -8,6 +8,7 @@ import { createServer } from '../../../server/app.js';
 import type { MirrorConfig } from '../../../server/mirror/config.js';
 import { evictCached } from '../../../server/mirror/evict.js';
 import { PullThrough } from '../../../server/mirror/pull-through.js';
+import { cacheUsage } from '../../../server/mirror/usage.js';
 import { parseDigest } from '../../../server/oci/digest.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { collectGarbage } from '../../../server/storage/gc.js';
@@ -252,6 +253,24 @@ describe('pull-through cache over an in-process upstream', () => {
     // Pulled again: fetched again.
     await pull('up/lib/ev0', 'v1');
     expect(await mirror.records.has('up/lib/ev0')).toBe(true);
+  });
+
+  it('counts the cache apart in storage: bytes only cached repositories use, and bytes shared with the user\'s own', async () => {
+    const { manifest, blobs } = await pushImage(upstream.url, 'lib/used', 'v1', [5000, 7000]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
+    expect(await cacheUsage(store)).toEqual({ repositories: 0, bytes: 0, sharedBytes: 0 });
+    await pull('up/lib/used', 'v1');
+    const all = manifest.byteLength + [...blobs.values()].reduce((n, b) => n + b.byteLength, 0);
+    expect(await cacheUsage(store)).toEqual({ repositories: 1, bytes: all, sharedBytes: 0 });
+    // The user pushes an image of their own that reuses the first layer.
+    const layer = (JSON.parse(manifest.toString()) as { layers: { digest: string; size: number }[] }).layers[0] as { digest: string; size: number };
+    const url = `http://127.0.0.1:${port}`;
+    const config = Buffer.from('{"own":true}');
+    await pushBlob(url, 'mine/reuse', config);
+    await pushBlob(url, 'mine/reuse', blobs.get(layer.digest) as Buffer);
+    const mine = JSON.stringify({ schemaVersion: 2, mediaType: MT_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.byteLength }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }] });
+    expect((await putManifest(url, 'mine/reuse', 'v1', mine, MT_MANIFEST)).status).toBe(201);
+    expect(await cacheUsage(store)).toEqual({ repositories: 1, bytes: all - layer.size, sharedBytes: layer.size });
   });
 
   it('leaves the user\'s own repositories alone (Docker Hub mode takes new names), and refuses pushes under a prefix', async () => {
