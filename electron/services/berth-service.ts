@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { CatalogIndex } from '../../server/catalog/catalog-index.js';
 import { getManifestDetail } from '../../server/catalog/manifest-detail.js';
-import { storageSummary } from '../../server/catalog/storage-summary.js';
+import { listUntagged, runGc, storageSummary } from '../../server/catalog/storage-summary.js';
 import { openStore } from '../../server/commands/serve.js';
 import type { BerthConfig } from '../../server/config.js';
 import { parseDigest } from '../../server/oci/digest.js';
 import { assertName } from '../../server/oci/names.js';
-import { collectGarbage, type GcOptions } from '../../server/storage/gc.js';
+import type { GcOptions } from '../../server/storage/gc.js';
 import type { RegistryEvents } from '../../server/storage/repo-store.js';
 import type { Store } from '../../server/storage/store.js';
 import { BRIDGE_ERRORS, type BerthApi, type BerthEvent, type ImportJob, type ServiceStatus, type Settings } from '../shared/bridge.js';
@@ -55,7 +55,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _shapes: [
   Same<Awaited<ReturnType<CatalogIndex['listRepositories']>>, Awaited<ReturnType<BerthApi['listRepositories']>>>,
   Same<Awaited<ReturnType<typeof getManifestDetail>>, Awaited<ReturnType<BerthApi['getManifest']>>>,
-] = [true, true];
+  Same<Awaited<ReturnType<typeof storageSummary>>, Awaited<ReturnType<BerthApi['getStorage']>>>,
+  Same<Awaited<ReturnType<typeof runGc>>, Awaited<ReturnType<BerthApi['runGc']>>>,
+  Same<Awaited<ReturnType<typeof listUntagged>>, Awaited<ReturnType<BerthApi['listUntagged']>>>,
+] = [true, true, true, true, true];
 void _shapes;
 
 /** The one implementation of BerthApi, used by the Electron IPC handlers and the headless HTTP console alike. */
@@ -131,10 +134,9 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     deleteManifest: async ({ repository, digest }) => ({ removedTags: await store.repositories.deleteManifest(assertName(repository), parseDigest(digest)) }),
     deleteRepository: async ({ repository }) => store.repositories.deleteRepository(assertName(repository)),
     getStorage: () => storageSummary(store, catalog, gcOptions()),
-    runGc: async ({ dryRun }) => {
-      const report = await collectGarbage(store, { ...gcOptions(), dryRun });
-      return { dryRun, blobsRemoved: report.blobsRemoved, bytesFreed: report.bytesFreed, uploadsRemoved: report.uploadsRemoved.length };
-    },
+    // The console deletes untagged manifests unless told not to: a deleted tag should give its space back.
+    runGc: ({ dryRun, deleteUntagged }) => runGc(store, gcOptions(), { dryRun, deleteUntagged: deleteUntagged ?? true }),
+    listUntagged: ({ repository }) => listUntagged(store, assertName(repository), gcOptions()),
     // The proxy reloads a replaced certificate by itself: read its name afresh.
     getStatus: async () => {
       await refreshHost();

@@ -19,8 +19,22 @@ export interface ManifestDetail {
   children: { digest: string; mediaType: string; size: number; platform: string }[];
   layers: LayerInfo[]; config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
 }
-export interface StorageSummary { bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number }
-export interface GcResult { dryRun: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number }
+/** Why gc keeps a blob; `untagged`: only untagged manifests use it, `*-recent`: the grace period has not ended. */
+export type GcKeepReason = 'referenced' | 'v1' | 'untagged' | 'untagged-recent' | 'recent';
+/** What becomes reclaimable once grace periods end: bytes, and the first and last moment. */
+export interface ReclaimableLater { bytes: number; from: string | null; until: string | null }
+export interface GcKept { reason: GcKeepReason; count: number; bytes: number }
+/** `reclaimableBytes`: what a gc that also deletes untagged manifests frees now. */
+export interface StorageSummary {
+  bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number;
+  untaggedManifestCount: number; reclaimableLater: ReclaimableLater; kept: GcKept[];
+}
+export interface GcResult {
+  dryRun: boolean; deleteUntagged: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number;
+  manifestsRemoved: { repository: string; digest: string; size: number }[]; reclaimableLater: ReclaimableLater; kept: GcKept[];
+}
+/** A manifest of a repository no tag points to; `reclaimableAt`: when gc --delete-untagged may remove it (null: now). */
+export interface UntaggedManifestSummary { repository: string; digest: string; mediaType: string; sizeBytes: number; reclaimableAt: string | null }
 export type ListenerState = { state: 'running'; address: string } | { state: 'stopped' } | { state: 'error'; message: string };
 /** `registryOpenWithoutPassword`: the plain registry port is bound beyond loopback (the user chose so, by name). */
 export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; registryOpenWithoutPassword: boolean; hostname: string; v1Enabled: boolean; storagePath: string; version: string }
@@ -77,7 +91,9 @@ export interface BerthApi {
   deleteManifest(input: { repository: string; digest: string }): Promise<{ removedTags: string[] }>;
   deleteRepository(input: { repository: string }): Promise<void>;
   getStorage(): Promise<StorageSummary>;
-  runGc(input: { dryRun: boolean }): Promise<GcResult>;
+  /** `deleteUntagged` (the console's default): also remove manifests no tag reaches, then their blobs. */
+  runGc(input: { dryRun: boolean; deleteUntagged?: boolean }): Promise<GcResult>;
+  listUntagged(input: { repository: string }): Promise<UntaggedManifestSummary[]>;
   getStatus(): Promise<ServiceStatus>;
   getSettings(): Promise<Settings>;
   updateSettings(input: Partial<Settings>): Promise<Settings>;
@@ -158,7 +174,8 @@ export const INPUT_SCHEMAS = {
   deleteManifest: z.strictObject({ repository: name, digest: z.string().min(1).max(255) }),
   deleteRepository: z.strictObject({ repository: name }),
   getStorage: noInput,
-  runGc: z.strictObject({ dryRun: z.boolean() }),
+  runGc: z.strictObject({ dryRun: z.boolean(), deleteUntagged: z.boolean().optional() }),
+  listUntagged: z.strictObject({ repository: name }),
   getStatus: noInput,
   getSettings: noInput,
   updateSettings: z.strictObject({

@@ -13,6 +13,7 @@ export const CHANNELS = {
   deleteRepository: 'berth:deleteRepository',
   getStorage: 'berth:getStorage',
   runGc: 'berth:runGc',
+  listUntagged: 'berth:listUntagged',
   getStatus: 'berth:getStatus',
   getSettings: 'berth:getSettings',
   updateSettings: 'berth:updateSettings',

@@ -17,6 +17,21 @@ export interface ManifestDetail {
   referrers: { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }[];
   raw: string;
 }
-export interface StorageSummary { bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number }
+/** Why gc keeps a blob; `untagged`: only untagged manifests use it, `*-recent`: the grace period has not ended. */
+export type GcKeepReason = 'referenced' | 'v1' | 'untagged' | 'untagged-recent' | 'recent';
+/** What becomes reclaimable once grace periods end: bytes, and the first and last moment. */
+export interface ReclaimableLater { bytes: number; from: string | null; until: string | null }
+export interface GcKept { reason: GcKeepReason; count: number; bytes: number }
+/** `reclaimableBytes`: what a gc that also deletes untagged manifests frees now. */
+export interface StorageSummary {
+  bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number;
+  untaggedManifestCount: number; reclaimableLater: ReclaimableLater; kept: GcKept[];
+}
+export interface GcResult {
+  dryRun: boolean; deleteUntagged: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number;
+  manifestsRemoved: { repository: string; digest: string; size: number }[]; reclaimableLater: ReclaimableLater; kept: GcKept[];
+}
+/** A manifest of a repository no tag points to; `reclaimableAt`: when gc --delete-untagged may remove it (null: now). */
+export interface UntaggedManifestSummary { repository: string; digest: string; mediaType: string; sizeBytes: number; reclaimableAt: string | null }
 export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
 export interface Page<T> { total: number; items: T[] }

@@ -2,7 +2,7 @@
 // sorts and pages like the real service so the UI's server-side list handling is exercised.
 import type {
   BerthClient, BerthEvent, DockerLoginInfo, GcResult, ImportJob, ImportOptions, KeychainState, ListQuery, ManifestDetail, RepositorySummary,
-  ServiceStatus, Settings, StorageSummary, TagSummary,
+  ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
 } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
 
@@ -28,8 +28,16 @@ export class FakeBerth implements BerthClient {
     version: '0.1.0',
   };
   settings: Settings = { registryPort: 5000, proxyPort: 5443, bindAll: false, openRegistryWithoutPassword: false, hostname: 'registry.local', storagePath: '/var/lib/berth', v1Enabled: true, startAtLogin: false };
-  storage: StorageSummary = { bytesUsed: 5_000_000, reclaimableBytes: 1_500_000, blobCount: 12, repositoryCount: 2, tagCount: 3 };
-  gc: GcResult = { dryRun: true, blobsRemoved: [{ digest: `sha256:${'d'.repeat(64)}`, size: 1_500_000 }], bytesFreed: 1_500_000, uploadsRemoved: 0 };
+  storage: StorageSummary = {
+    bytesUsed: 5_000_000, reclaimableBytes: 1_500_000, blobCount: 12, repositoryCount: 2, tagCount: 3, untaggedManifestCount: 1,
+    reclaimableLater: { bytes: 0, from: null, until: null }, kept: [{ reason: 'referenced', count: 10, bytes: 3_500_000 }],
+  };
+  gc: GcResult = {
+    dryRun: true, deleteUntagged: true, blobsRemoved: [{ digest: `sha256:${'d'.repeat(64)}`, size: 1_500_000 }], bytesFreed: 1_500_000, uploadsRemoved: 0,
+    manifestsRemoved: [], reclaimableLater: { bytes: 0, from: null, until: null }, kept: [{ reason: 'referenced', count: 10, bytes: 3_500_000 }],
+  };
+  /** Untagged manifests per repository, as `listUntagged` answers; `deleteManifest` removes from here too. */
+  readonly untagged: UntaggedManifestSummary[] = [];
   private readonly listeners = new Set<(e: BerthEvent) => void>();
 
   addTag(repository: string, tag: string, extra: Partial<TagSummary> = {}): TagSummary {
@@ -125,6 +133,8 @@ export class FakeBerth implements BerthClient {
     this.record('deleteManifest', input);
     const removedTags = this.tags.filter((t) => t.repository === input.repository && t.digest === input.digest).map((t) => t.tag);
     for (const tag of removedTags) this.tags.splice(this.tags.findIndex((t) => t.repository === input.repository && t.tag === tag), 1);
+    const untagged = this.untagged.findIndex((m) => m.repository === input.repository && m.digest === input.digest);
+    if (untagged >= 0) this.untagged.splice(untagged, 1);
     this.emit({ type: 'deleted', repository: input.repository, digest: input.digest });
     return { removedTags };
   }
@@ -136,7 +146,11 @@ export class FakeBerth implements BerthClient {
   }
 
   async getStorage() { this.record('getStorage'); return this.storage; }
-  async runGc(input: { dryRun: boolean }) { this.record('runGc', input); return { ...this.gc, dryRun: input.dryRun }; }
+  async runGc(input: { dryRun: boolean; deleteUntagged?: boolean }) {
+    this.record('runGc', input);
+    return { ...this.gc, dryRun: input.dryRun, deleteUntagged: input.deleteUntagged ?? true };
+  }
+  async listUntagged(input: { repository: string }) { this.record('listUntagged', input); return this.untagged.filter((m) => m.repository === input.repository); }
   async getStatus() { this.record('getStatus'); return this.status; }
   async getSettings() { this.record('getSettings'); return this.settings; }
   async updateSettings(input: Partial<Settings>) {

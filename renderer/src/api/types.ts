@@ -6,7 +6,7 @@ export type { ConnectionState };
 
 export type {
   BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ListQuery, ListenerState,
-  ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary,
+  ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
 } from '../../../electron/shared/bridge.js';
 

@@ -5,6 +5,7 @@ import { ErrorCard } from '../components/ErrorCard.js';
 import { ListControls } from '../components/ListControls.js';
 import { Pager } from '../components/Pager.js';
 import { PullCommands } from '../components/PullCommands.js';
+import { UntaggedManifests } from '../components/UntaggedManifests.js';
 import { formatBytes, formatDate, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
 import { hrefs } from '../hooks/use-hash-route.js';
@@ -55,7 +56,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
               <button type="button" onClick={() => onView({ ...view, query: '', offset: 0 })}>Clear search</button>
             </>
           ) : (
-            <p>No tags. Untagged manifests stay until a garbage collection removes them.</p>
+            <p>No tags. Untagged manifests (below) stay until you delete them or a garbage collection removes them.</p>
           )}
         </div>
       ) : null}
@@ -88,6 +89,8 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
       ) : null}
       {data ? <Pager label="Tags" offset={view.offset} limit={PAGE_SIZE} total={data.total} onChange={(offset) => onView({ ...view, offset })} /> : null}
 
+      <UntaggedManifests repository={repository} />
+
       <section className="danger-zone card" aria-labelledby="danger-heading">
         <h2 id="danger-heading">Danger zone</h2>
         <p>Deleting the repository removes all of its tags and manifests.</p>
@@ -102,7 +105,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
           onClose={() => setDeletingTag(null)}
           onConfirm={async () => {
             await client.deleteTag({ repository, tag: deletingTag.tag });
-            notify(`Deleted ${repository}:${deletingTag.tag}. Disk space comes back after a garbage collection.`);
+            notify(`Deleted ${repository}:${deletingTag.tag}. If no other tag points to its manifest, a garbage collection that deletes untagged manifests gives the space back.`);
           }}
         >
           <p>Only the tag goes; the manifest <code>{shortDigest(deletingTag.digest)}</code> stays while other tags or images use it.</p>

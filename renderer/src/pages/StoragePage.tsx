@@ -2,29 +2,10 @@ import { useState } from 'react';
 import type { GcResult } from '../api/types.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorCard } from '../components/ErrorCard.js';
-import { formatBytes, shortDigest } from '../format.js';
+import { GcReport, KeptList, laterText } from '../components/GcFacts.js';
+import { formatBytes } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
 import { useQuery } from '../hooks/use-query.js';
-
-function GcReport({ result }: { result: GcResult }) {
-  const shown = result.blobsRemoved.slice(0, 200);
-  return (
-    <div className="gc-report" aria-label={result.dryRun ? 'Garbage collection preview' : 'Garbage collection result'} role="region">
-      <p>
-        {result.dryRun ? 'Would remove' : 'Removed'} <strong>{result.blobsRemoved.length}</strong> {result.blobsRemoved.length === 1 ? 'blob' : 'blobs'},{' '}
-        {result.dryRun ? 'freeing' : 'freed'} <strong>{formatBytes(result.bytesFreed)}</strong>
-        {result.uploadsRemoved ? `, and ${result.uploadsRemoved} abandoned uploads` : ''}.
-      </p>
-      {shown.length ? (
-        <table className="list" aria-label={result.dryRun ? 'Blobs that would be removed' : 'Blobs removed'}>
-          <thead><tr><th scope="col">Digest</th><th scope="col">Size</th></tr></thead>
-          <tbody>{shown.map((b) => <tr key={b.digest}><td><code title={b.digest}>{shortDigest(b.digest)}</code></td><td>{formatBytes(b.size)}</td></tr>)}</tbody>
-        </table>
-      ) : null}
-      {result.blobsRemoved.length > shown.length ? <p className="muted">…and {result.blobsRemoved.length - shown.length} more.</p> : null}
-    </div>
-  );
-}
 
 export function StoragePage() {
   const { client, notify } = useApp();
@@ -34,12 +15,14 @@ export function StoragePage() {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // On by default: deleting a tag should give its space back, and that needs its manifest gone too.
+  const [deleteUntagged, setDeleteUntagged] = useState(true);
 
   const gc = async (dryRun: boolean): Promise<void> => {
     setBusy(true);
     setError(null);
     try {
-      const r = await client.runGc({ dryRun });
+      const r = await client.runGc({ dryRun, deleteUntagged: dryRun ? deleteUntagged : (preview?.deleteUntagged ?? deleteUntagged) });
       if (dryRun) {
         setPreview(r);
         setResult(null);
@@ -65,16 +48,34 @@ export function StoragePage() {
       {s ? (
         <dl className="facts card storage-facts">
           <dt>Used</dt><dd data-testid="bytes-used">{formatBytes(s.bytesUsed)}</dd>
-          <dt>Reclaimable</dt><dd data-testid="bytes-reclaimable">{formatBytes(s.reclaimableBytes)}</dd>
+          <dt>Reclaimable now</dt><dd data-testid="bytes-reclaimable">{formatBytes(s.reclaimableBytes)}</dd>
+          <dt>Reclaimable later</dt><dd data-testid="bytes-later">{laterText(s.reclaimableLater) ?? 'nothing waiting for the grace period'}</dd>
+          <dt>Untagged manifests</dt><dd data-testid="untagged-count">{s.untaggedManifestCount}</dd>
           <dt>Blobs</dt><dd>{s.blobCount}</dd>
           <dt>Repositories</dt><dd>{s.repositoryCount}</dd>
           <dt>Tags</dt><dd>{s.tagCount}</dd>
         </dl>
       ) : !storage.error ? <p className="muted" role="status">Loading…</p> : null}
+      {s ? <KeptList kept={s.kept} label="Why the rest is kept" /> : null}
 
       <section className="card" aria-labelledby="gc-heading">
         <h2 id="gc-heading">Reclaim space</h2>
-        <p>Deleting tags and manifests only drops references; a garbage collection removes the blobs nothing uses any more.</p>
+        <p>
+          Deleting a tag leaves its manifest untagged. A garbage collection removes untagged manifests (unless you
+          keep them) and then the blobs nothing uses any more. Anything stored or used within the grace period stays
+          until it ends, so a push in progress never loses its blobs.
+        </p>
+        <label className="checkbox">
+          <input
+            type="checkbox"
+            checked={deleteUntagged}
+            onChange={(e) => {
+              setDeleteUntagged(e.target.checked);
+              setPreview(null);
+            }}
+          />{' '}
+          Also delete untagged manifests (signatures and other referrers of tagged images stay)
+        </label>
         <div className="row">
           <button type="button" onClick={() => gc(true)} disabled={busy}>Preview (dry run)</button>
           <button type="button" className="danger" onClick={() => setConfirming(true)} disabled={busy || !preview}>
@@ -88,7 +89,10 @@ export function StoragePage() {
 
       {confirming && preview ? (
         <Dialog title="Reclaim space now?" onClose={() => setConfirming(false)}>
-          <p>The dry run found {preview.blobsRemoved.length} unused blobs ({formatBytes(preview.bytesFreed)}). Anything pushed meanwhile is kept.</p>
+          <p>
+            The dry run found {preview.deleteUntagged ? `${preview.manifestsRemoved.length} untagged manifests and ` : ''}
+            {preview.blobsRemoved.length} unused blobs ({formatBytes(preview.bytesFreed)}). Anything pushed meanwhile is kept.
+          </p>
           <div className="dialog-actions">
             <button type="button" onClick={() => setConfirming(false)}>Cancel</button>
             <button type="button" className="danger" data-autofocus onClick={() => gc(false)} disabled={busy}>Reclaim space</button>
