@@ -194,6 +194,16 @@ describe('importArchive refuses hostile archives and changes nothing', () => {
     await expectRefused(file, /^the archive ends early: \d+ bytes read \(the gzip stream is cut short\), entry "[a-f0-9]+\/layer.tar" incomplete/);
   });
 
+  it('a damaged header in the middle of the tar', async () => {
+    const file = nodePath.join(work, 'damaged.tar');
+    await writeTar(file, dockerArchive(p));
+    const bytes = readFileSync(file);
+    // The second entry's header (the first entry, the config, is one block of data after its header).
+    bytes.fill(0x41, 1024 + 100, 1024 + 200);
+    writeFileSync(file, bytes);
+    await expectRefused(file, /^the archive is not a valid tar: after entry "[a-f0-9]{64}\.json", Invalid tar header$/);
+  });
+
   it('something that is not a tar at all', async () => {
     const file = nodePath.join(work, 'noise.tar');
     writeFileSync(file, Buffer.alloc(4096, 'not a tar archive '));
