@@ -153,6 +153,11 @@ export class V1Store extends V1RepositoryData {
     assertImageId(id);
     await this.driver.putContent(paths.v1ImageEntry(id, 'layer'), json(link));
     await this.driver.putContent(paths.v1ImageEntry(id, 'checksum'), json([checksum]));
+    // The gc rule (gc.ts): written, then marked used and checked, so a gc that judged the layer before this
+    // record existed puts it back or the push fails here, never later on a pull.
+    if (!(await this.blobs.keep(parseDigest(link.digest)))) {
+      throw new BerthError('blob-not-found', `layer ${link.digest} of image ${id} was removed by a garbage collection while it was pushed; push it again`, { digest: link.digest });
+    }
   }
 
   /** Records facts about a layer learnt later (gzip or not, diff id), keeping the link itself. */
@@ -184,6 +189,10 @@ export class V1Store extends V1RepositoryData {
     };
     // The JSON is what makes an image exist, so it goes last; the in-progress flag of a failed push goes after it.
     await this.driver.putContent(paths.v1ImageEntry(id, 'layer'), json(link));
+    // The gc rule (gc.ts), as in setLayer: the layer is marked used and checked after its link is written.
+    if (!(await this.blobs.keep(input.layerDigest))) {
+      throw new BerthError('blob-not-found', `layer ${input.layerDigest.value} of image ${id} was removed by a garbage collection as it was recorded`, { digest: input.layerDigest.value });
+    }
     await this.driver.putContent(paths.v1ImageEntry(id, 'ancestry'), json(ancestry));
     if (input.checksum !== undefined) await this.driver.putContent(paths.v1ImageEntry(id, 'checksum'), json([input.checksum]));
     else await this.driver.delete(paths.v1ImageEntry(id, 'checksum'));

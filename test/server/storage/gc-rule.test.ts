@@ -162,6 +162,23 @@ describe('the gc rule', () => {
     for (const d of [config, layer, digest.value]) expect(await stored(d), d).toBe(true);
   });
 
+  it('a v1 layer whose image record is written after gc judged it: the record marks it, so it goes back', async () => {
+    const { digest } = await store.blobs.ingest(Readable.from([Buffer.from('v1 layer')]));
+    const id = 'b'.repeat(64);
+    driver.before('move', settingAside(digest.value), async () => {
+      await store.v1.beginImage(id, Buffer.from(JSON.stringify({ id })));
+      await store.v1.setLayer(id, { digest: digest.value, size: 8 }, 'sha256:x');
+      await store.v1.completeImage(id);
+    });
+    const report = await collectGarbage(store, aged());
+    expect(driver.hits).toBe(1);
+    expect(report.blobsRemoved).toEqual([]);
+    expect(await stored(digest.value)).toBe(true);
+    // And from now on it is a root: v1 layers are never removed.
+    const next = await collectGarbage(store, aged());
+    expect(next.kept.v1.count).toBe(1);
+  });
+
   it('an upload session whose folder exists before its info file is not taken for debris', async () => {
     const id = '11111111-2222-4333-8444-555555555555';
     await fs.mkdir(nodePath.join(dir, `repositories/s/f/_uploads/${id}`), { recursive: true });
