@@ -4,7 +4,7 @@ import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importArchive } from '../../server/import/index.js';
 import { LocalDriver } from '../../server/storage/drivers/local.js';
-import { createStore } from '../../server/storage/store.js';
+import { createStore, type Store } from '../../server/storage/store.js';
 import { removeDir, scratchDir, startBerth } from '../support/berth.js';
 import { containersStorage, startContainerd, type Containerd } from '../support/container-tools.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
@@ -105,14 +105,16 @@ describe('import of the archives real tools write', () => {
    * Imports into a fresh root, serves it, and pulls each image with the engine: its ID must be the one the
    * archive holds (and, where the tool keeps configs as they are, the source's own).
    */
-  const importAndPull = async (archive: string, refs: readonly string[], options: { keepsSourceIds: boolean; plainTar?: string }): Promise<void> => {
+  const importAndPull = async (archive: string, refs: readonly string[], options: { keepsSourceIds: boolean; plainTar?: string; check?: (store: Store) => Promise<void> }): Promise<void> => {
     const held = await archiveImageIds(options.plainTar ?? archive);
     const expected = new Map(refs.map((ref) => [ref, held.get(ref)]));
     for (const ref of refs) expect(expected.get(ref), `${ref} in ${nodePath.basename(archive)}`).toMatch(/^sha256:[a-f0-9]{64}$/);
     if (options.keepsSourceIds) for (const ref of refs) expect(expected.get(ref), ref).toBe(ids.get(ref));
     const root = scratchDir('berth-import-tools-root-');
     try {
-      const summary = await importArchive(createStore(new LocalDriver(root)), { path: archive });
+      const store = createStore(new LocalDriver(root));
+      const summary = await importArchive(store, { path: archive });
+      await options.check?.(store);
       for (const ref of refs) {
         const [repository, tag] = ref.split(':') as [string, string];
         expect(summary.images.find((i) => i.repository === repository && i.tags.includes(tag))?.imageId, ref).toBe(expected.get(ref));
@@ -139,7 +141,17 @@ describe('import of the archives real tools write', () => {
     const { links } = await readTar(archive);
     // What the issue saw: the second image's <id>/layer.tar is a relative symlink to the first one's.
     expect([...links].some(([name, target]) => /^[a-f0-9]{64}\/layer\.tar$/.test(name) && /^\.\.\/[a-f0-9]{64}\/layer\.tar$/.test(target))).toBe(true);
-    await importAndPull(archive, [APP, BASE], { keepsSourceIds: true });
+    await importAndPull(archive, [APP, BASE], {
+      keepsSourceIds: true,
+      // The v1 records follow the link too: each image's chain of legacy ids, root first.
+      check: async (store) => {
+        for (const [repository, tag, layers] of [['app/web', '1.0', 2], ['base/centos', '7', 1]] as const) {
+          const top = (await store.v1.listTags(repository)).get(tag);
+          expect(top, `v1 tag ${repository}:${tag}`).toMatch(/^[a-f0-9]{64}$/);
+          expect((await store.v1.getImage(top as string))?.ancestry, `${repository}:${tag}`).toHaveLength(layers);
+        }
+      },
+    });
   });
 
   it('Docker 25+: an OCI layout with index.json, manifest.json and blobs/sha256, as that engine writes it', async () => {
