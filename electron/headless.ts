@@ -42,12 +42,24 @@ async function main(): Promise<void> {
     return;
   }
   if (command === 'console-url') return printConsoleUrl(options);
+  // Signals are handled from the first moment: a process manager may stop Berth while it is still starting.
+  const closers: (() => Promise<void>)[] = [];
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    log('berth: stopping');
+    void Promise.all(closers.map((close) => close())).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const dataDir = options.config.storage.path;
   // Test hook: BERTH_HOSTS_FILE points the hosts feature at a scratch file, whose fixed write script then
   // runs without the elevation prompt (which cannot be answered headless).
   const hostsFile = process.env.BERTH_HOSTS_FILE;
   const os = hostsFile ? { hostsFile, elevate: execRunner } : undefined;
   const services = await createBerthServices({ config: options.config, dataDir, version: version(), log, overrides: options.overrides, ...(os ? { os } : {}) });
+  closers.push(() => services.close());
   await services.start();
   const status = await services.api.getStatus();
   // A daemon whose registry port is taken should fail visibly (and let systemd retry), not idle.
@@ -59,17 +71,9 @@ async function main(): Promise<void> {
   if (!existsSync(rendererDir)) log(`berth console: ${rendererDir} is missing; serving a placeholder page (run npm run build:renderer)`);
   const tokens = await ConsoleTokenSource.open(dataDir, { rotate: options.newToken });
   const consoleServer = await startConsole(services, options.consoleAddr, rendererDir, tokens, log);
-  log(`berth console: ${consoleServer.url}`);
-
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    log('berth: stopping');
-    void Promise.all([consoleServer.close(), services.close()]).then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  closers.push(() => consoleServer.close());
+  // Stopped while starting: stop() is closing what had started and exits; there is no link to offer.
+  if (!stopping) log(`berth console: ${consoleServer.url}`);
 }
 
 main().catch((err: unknown) => {

@@ -122,16 +122,23 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
   }
 
   const registry = await startRegistry(config, log);
-  if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
-  if (cluster.isPrimary && config.mirrors) log(describeMirrors(config.mirrors));
-  if (cluster.isPrimary && config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(registry.url));
-  const proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
+  // Handled before the "listening" line: whoever reads it may signal at once, and must get a graceful stop.
+  const started: { proxy?: Awaited<ReturnType<typeof startConfiguredProxy>> } = {};
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     if (cluster.isPrimary) log('berth: stopping; waiting for requests in flight');
-    void Promise.all([registry.close(), proxy?.close()]).then(() => process.exit(0));
+    void Promise.all([registry.close(), started.proxy?.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   // A worker is told to stop by the primary through `disconnect`.
   if (cluster.isWorker) cluster.worker?.on('disconnect', stop);
+  if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
+  if (cluster.isPrimary && config.mirrors) log(describeMirrors(config.mirrors));
+  if (cluster.isPrimary && config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(registry.url));
+  started.proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
+  // Stopped while the proxy was starting: close it too (stop() only saw the registry).
+  if (stopping) await started.proxy?.close();
 }
