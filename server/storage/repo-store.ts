@@ -6,6 +6,7 @@ import type { BlobInfo, BlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { StorageDriver } from './driver.js';
 import { paths, REPOSITORY_INTERNAL_DIRS } from './paths.js';
+import { StringHeap } from './string-heap.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Pauses before a manifest PUT looks again for content it did not find (see `checkReferences`). */
@@ -330,12 +331,60 @@ export class RepositoryStore {
     return out.sort(byteOrder);
   }
 
+  /**
+   * Up to `limit` repository names after `after`, in byte order, reading only the folders that page needs:
+   * a min-heap of folders still to open, so a name is given out as soon as it is the smallest left, folders
+   * wholly at or before `after` are never opened, and the walk stops at `limit`. Nothing is cached, so
+   * repositories another worker or instance just created are there. (A plain sorted walk would be wrong:
+   * `a-c` sorts before `a/b`.)
+   */
+  async listRepositoriesPage(options: { after?: string; limit: number }): Promise<string[]> {
+    const { after, limit } = options;
+    const out: string[] = [];
+    if (limit <= 0) return out;
+    // Nothing under `folder` sorts after `after`: folder < after, and every `folder/...` < after too.
+    const wholeBefore = (folder: string): boolean =>
+      after !== undefined && folder <= after && `${folder}/` < after && !after.startsWith(`${folder}/`);
+    const heap = new StringHeap();
+    // The next few folders are listed ahead (a page of 1,000 names is 1,000 folder reads, and the thread pool
+    // reads several at once); a read started for a folder the page never reaches is dropped.
+    const listings = new Map<string, Promise<string[]>>();
+    const listing = (folder: string): Promise<string[]> => {
+      let pending = listings.get(folder);
+      if (!pending) {
+        pending = this.driver.list(paths.repository(folder));
+        pending.catch(() => undefined);
+        listings.set(folder, pending);
+      }
+      return pending;
+    };
+    for (const entry of await this.driver.list(paths.repositoriesRoot())) if (!entry.startsWith('_') && !wholeBefore(entry)) heap.push(entry);
+    for (let folder = heap.pop(); folder !== undefined; folder = heap.pop()) {
+      for (const next of heap.smallest(LIST_AHEAD)) void listing(next);
+      const entries = await listing(folder);
+      listings.delete(folder);
+      // Every name still in the heap, and every name below this folder, sorts after `folder`.
+      if ((after === undefined || folder > after) && entries.some((e) => e === '_manifests' || e === '_layers')) {
+        out.push(folder);
+        if (out.length === limit) break;
+      }
+      for (const entry of entries) {
+        const child = `${folder}/${entry}`;
+        if (!entry.startsWith('_') && !wholeBefore(child)) heap.push(child);
+      }
+    }
+    return out;
+  }
+
   async deleteRepository(name: string): Promise<void> {
     if (!(await this.exists(name))) throw new BerthError('repository-not-found', `repository ${name} is not known`, { name });
     for (const entry of REPOSITORY_INTERNAL_DIRS) await this.driver.delete(paths.repositoryEntry(name, entry));
     this.emit('deleted', { repository: name });
   }
 }
+
+/** Folders listed ahead of the catalog walk (see `listRepositoriesPage`). */
+const LIST_AHEAD = 16;
 
 export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -8,7 +8,7 @@ export interface BenchOptions {
   readonly reps: number;
   readonly largeReps: number;
   readonly wrkSeconds: number;
-  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; s3: boolean };
+  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; s3: boolean };
   readonly workDir: string;
   readonly json: string;
   readonly sizes: {
@@ -28,7 +28,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --large-reps N      repetitions of the 1 GiB rows (default 2, so a full run stays near 15 minutes;
                       never more than --reps)
   --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
-  --no-core --no-proxy --no-import --no-mirror   skip a section
+  --no-core --no-proxy --no-import --no-mirror --no-catalog   skip a section
   --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
   --all               every section, S3 included
   --work-dir DIR      where images and registry roots go (default: the OS temp dir)
@@ -47,6 +47,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       'no-proxy': { type: 'boolean' },
       'no-import': { type: 'boolean' },
       'no-mirror': { type: 'boolean' },
+      'no-catalog': { type: 'boolean' },
       storage: { type: 'string' },
       all: { type: 'boolean' },
       'work-dir': { type: 'string' },
@@ -77,6 +78,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       proxy: !values['no-proxy'],
       import: !values['no-import'],
       mirror: !values['no-mirror'],
+      catalog: !values['no-catalog'],
       s3: values.storage === 's3' || values.all === true,
     },
     workDir: values['work-dir'] ?? tmpdir(),

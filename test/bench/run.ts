@@ -75,6 +75,12 @@ async function main(): Promise<void> {
       run: async (ctx) => (await loadSection('./sections/mirror.js', 'mirrorSection'))(ctx),
     },
     {
+      name: 'catalog',
+      wanted: options.sections.catalog,
+      tools: ['docker-registry'],
+      run: async (ctx) => (await loadSection('./sections/catalog.js', 'catalogSection'))(ctx),
+    },
+    {
       name: 's3',
       wanted: options.sections.s3,
       requires: 'server/storage/drivers/s3.ts',
