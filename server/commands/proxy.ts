@@ -28,6 +28,8 @@ export async function startConfiguredProxy(
   if (!config.proxy) return undefined;
   // The proxy always reaches the registry over loopback, even when the registry binds every interface.
   const upstreamHost = registry.host === '0.0.0.0' || registry.host === '::' ? '127.0.0.1' : registry.host;
+  // A client over its connection cap retries at once: say so once a minute per client, not per attempt.
+  const refusalLogged = new Map<string, number>();
   const proxy = await startProxy({
     host: config.proxy.addr.host,
     port: config.proxy.addr.port,
@@ -37,6 +39,14 @@ export async function startConfiguredProxy(
     keyFile: config.proxy.tlsKey,
     htpasswdFile: config.proxy.htpasswd,
     onEvent: (event) => {
+      if (event.type === 'connection-refused') {
+        const last = refusalLogged.get(event.client) ?? 0;
+        if (Date.now() - last < 60_000) return;
+        if (refusalLogged.size > 1000) refusalLogged.clear();
+        refusalLogged.set(event.client, Date.now());
+        log(`berth: proxy refused connections from ${event.client}: too many open at once`);
+        return;
+      }
       if (event.type.endsWith('failed') || event.type.endsWith('error')) log(`berth: proxy ${event.type}: ${'error' in event ? event.error.message : ''}`);
       else if ('changed' in event && event.changed) log(`berth: proxy ${event.type}`);
     },
