@@ -143,8 +143,9 @@ async function importUpload(ctx: ApiContext, req: IncomingMessage, res: ServerRe
   const fileName = (url.searchParams.get('fileName') ?? 'upload.tar').slice(0, 255);
   const tag = url.searchParams.get('tag') || undefined;
   const compress = url.searchParams.get('compress');
+  const preview = url.searchParams.get('preview') === 'true';
   const length = Number(req.headers['content-length']);
-  const parsed = INPUT_SCHEMAS.importFromPath.safeParse({ path: fileName, ...(tag !== undefined ? { tag } : {}), ...(compress !== null ? { compress: compress === 'true' || compress === '1' } : {}) });
+  const parsed = INPUT_SCHEMAS.importFromPath.safeParse({ path: fileName, ...(tag !== undefined ? { tag } : {}), ...(compress !== null ? { compress: compress === 'true' || compress === '1' } : {}), ...(preview ? { preview } : {}) });
   if (!parsed.success) {
     req.resume();
     return fail(res, 400, toBridgeError(parsed.error));
@@ -159,6 +160,7 @@ async function importUpload(ctx: ApiContext, req: IncomingMessage, res: ServerRe
       signal: gone.signal,
       ...(parsed.data.tag !== undefined ? { tag: parsed.data.tag } : {}),
       ...(parsed.data.compress !== undefined ? { compress: parsed.data.compress } : {}),
+      ...(parsed.data.preview ? { preview: true } : {}),
       ...(Number.isSafeInteger(length) && length >= 0 ? { size: length } : {}),
     });
     if (!req.readableEnded) req.resume();

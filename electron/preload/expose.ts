@@ -30,7 +30,7 @@ export function buildWindowApi(ports: PreloadPorts): BerthWindowApi {
     ports.ipcRenderer.on(EVENT_CHANNEL, relay);
     return () => void ports.ipcRenderer.removeListener(EVENT_CHANNEL, relay);
   };
-  api.importFile = async (file: File, opts: { tag?: string; compress?: boolean } = {}): Promise<Envelope<ImportJob>> => {
+  api.importFile = async (file: File, opts: { tag?: string; compress?: boolean; preview?: boolean } = {}): Promise<Envelope<ImportJob>> => {
     const path = ports.webUtils.getPathForFile(file);
     if (!path) return { error: { code: 'INVALID_INPUT', message: 'this file has no path on disk (drop a file from the file manager)' }, result: null } satisfies Envelope<ImportJob>;
     return (api.importFromPath as (input: unknown) => Promise<Envelope<ImportJob>>)({ path, ...opts });

@@ -45,7 +45,7 @@ export interface BerthServices {
   start(): Promise<void>;
   close(): Promise<void>;
   /** An import from a stream (the headless console's upload); resolves with the job's final state. */
-  importStream(fileName: string, stream: Readable, options: { tag?: string; compress?: boolean; size?: number; signal?: AbortSignal }): Promise<ImportJob>;
+  importStream(fileName: string, stream: Readable, options: { tag?: string; compress?: boolean; preview?: boolean; size?: number; signal?: AbortSignal }): Promise<ImportJob>;
   /** `docker login host:port` for the registry as it runs now (the tray's copy command). */
   dockerLoginCommand(): string;
 }
@@ -162,12 +162,13 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       options.onSettingsSaved?.({ ...settings });
       return { ...settings };
     },
-    importFromPath: async ({ path, tag, compress }) =>
-      jobs.start(path.split(/[\\/]/).pop() ?? path, { path }, { ...(tag !== undefined ? { tag } : {}), ...(compress !== undefined ? { compress } : {}) }),
+    importFromPath: async ({ path, tag, compress, preview }) =>
+      jobs.start(path.split(/[\\/]/).pop() ?? path, { path }, { ...(tag !== undefined ? { tag } : {}), ...(compress !== undefined ? { compress } : {}), ...(preview ? { preview } : {}) }),
     cancelImport: async ({ id }) => {
       if (!(await jobs.cancel(id))) throw new ServiceError(BRIDGE_ERRORS.notFound, `no import job ${id}`);
     },
     listImports: async () => jobs.list(),
+    clearImports: async () => jobs.clearFinished(),
     ...osApi,
   };
 
@@ -194,6 +195,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       const job = jobs.start(fileName, { stream, ...(opts.size !== undefined ? { size: opts.size } : {}) }, {
         ...(opts.tag !== undefined ? { tag: opts.tag } : {}),
         ...(opts.compress !== undefined ? { compress: opts.compress } : {}),
+        ...(opts.preview ? { preview: true } : {}),
         totalBytes: opts.size ?? null,
         ...(opts.signal ? { signal: opts.signal } : {}),
       });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { previewArchive } from '../../server/import/preview.js';
 import type { Store } from '../../server/storage/store.js';
 import type { ImportJob } from '../shared/bridge.js';
 import type { ImportArchive, ImportSource } from './importer.js';
@@ -7,8 +8,11 @@ const KEEP_FINISHED = 50;
 
 /**
  * Import jobs: one importer run each, with progress published as events and cancel through an
- * AbortController. Finished jobs are kept (the last 50) so a window opened later can still show them.
+ * AbortController. Finished jobs are kept (the last 50) so a window opened or reloaded later still shows
+ * them, in every console window alike, until the user clears them (`clearFinished`).
  */
+const FINISHED = ['done', 'failed', 'cancelled'];
+
 export class ImportJobs {
   private readonly jobs = new Map<string, { job: ImportJob; abort: AbortController; done: Promise<ImportJob> }>();
 
@@ -22,9 +26,17 @@ export class ImportJobs {
     return [...this.jobs.values()].map((j) => ({ ...j.job }));
   }
 
-  /** Starts a job and returns it queued; `finished(id)` resolves with its final state. */
-  start(fileName: string, source: ImportSource, options: { tag?: string; compress?: boolean; totalBytes?: number | null; signal?: AbortSignal } = {}): ImportJob {
-    const job: ImportJob = { id: randomUUID(), fileName, phase: 'queued', bytesRead: 0, totalBytes: options.totalBytes ?? null };
+  /** Forgets every finished job; running ones stay. */
+  clearFinished(): void {
+    for (const [id, j] of this.jobs) if (FINISHED.includes(j.job.phase)) this.jobs.delete(id);
+  }
+
+  /**
+   * Starts a job and returns it queued; `finished(id)` resolves with its final state. `preview`: the job
+   * reads and verifies the archive and ends with what it would create, storing nothing.
+   */
+  start(fileName: string, source: ImportSource, options: { tag?: string; compress?: boolean; preview?: boolean; totalBytes?: number | null; signal?: AbortSignal } = {}): ImportJob {
+    const job: ImportJob = { id: randomUUID(), fileName, phase: 'queued', bytesRead: 0, totalBytes: options.totalBytes ?? null, ...(options.preview ? { previewOnly: true } : {}) };
     const abort = new AbortController();
     // The caller's signal (an upload whose client went away) cancels the job like the Cancel button.
     options.signal?.addEventListener('abort', () => abort.abort(new Error('cancelled')), { once: true });
@@ -60,11 +72,22 @@ export class ImportJobs {
   private async run(
     job: ImportJob,
     source: ImportSource,
-    options: { tag?: string; compress?: boolean },
+    options: { tag?: string; compress?: boolean; preview?: boolean },
     signal: AbortSignal,
     update: (patch: Partial<ImportJob>) => void,
   ): Promise<ImportJob> {
     try {
+      if (options.preview) {
+        const preview = await previewArchive(this.store(), source, {
+          ...(options.tag !== undefined ? { tag: options.tag } : {}),
+          signal,
+          onProgress: (p) => {
+            if (!signal.aborted) update({ phase: p.phase, bytesRead: p.bytesRead, ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}) });
+          },
+        });
+        update({ phase: 'done', preview: { images: preview.images.map((i) => ({ ...i, references: [...i.references] })), tags: [...preview.tags], untagged: [...preview.untagged] } });
+        return { ...job };
+      }
       const importArchive = await this.importer();
       const summary = await importArchive(this.store(), source, {
         ...(options.tag !== undefined ? { tag: options.tag } : {}),
@@ -89,7 +112,7 @@ export class ImportJobs {
   }
 
   private prune(): void {
-    const finished = [...this.jobs.values()].filter((j) => ['done', 'failed', 'cancelled'].includes(j.job.phase));
+    const finished = [...this.jobs.values()].filter((j) => FINISHED.includes(j.job.phase));
     for (const j of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobs.delete(j.job.id);
   }
 }

@@ -41,9 +41,13 @@ export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; 
 /** `bindAll` opens the proxy to the network; `openRegistryWithoutPassword` the plain registry, and only while no proxy runs. */
 export interface Settings { registryPort: number; proxyPort: number; bindAll: boolean; openRegistryWithoutPassword: boolean; hostname: string; storagePath: string; v1Enabled: boolean; startAtLogin: boolean }
 export type ImportPhase = 'queued' | 'reading' | 'verifying' | 'committing' | 'done' | 'failed' | 'cancelled';
+/** What an archive would create, read and verified without writing anything (an import with `preview`). */
+export interface ImportPreview { images: { index: number; imageId?: string; references: string[] }[]; tags: string[]; untagged: string[] }
 export interface ImportJob {
   id: string; fileName: string; phase: ImportPhase; bytesRead: number; totalBytes: number | null; image?: string; error?: string;
   summary?: { tags: string[]; untagged: string[]; bytesNew: number; bytesExisting: number };
+  /** A preview job: `preview` is set once it is done, and nothing was stored. */
+  previewOnly?: boolean; preview?: ImportPreview;
 }
 export type BerthEvent =
   | { type: 'pushed'; repository: string; digest: string; tag?: string }
@@ -98,9 +102,12 @@ export interface BerthApi {
   getSettings(): Promise<Settings>;
   updateSettings(input: Partial<Settings>): Promise<Settings>;
   /** Electron: the path comes from webUtils.getPathForFile in the preload. */
-  importFromPath(input: { path: string; tag?: string; compress?: boolean }): Promise<ImportJob>;
+  /** `preview`: read and verify the archive and say what it would create, without storing anything. */
+  importFromPath(input: { path: string; tag?: string; compress?: boolean; preview?: boolean }): Promise<ImportJob>;
   cancelImport(input: { id: string }): Promise<void>;
   listImports(): Promise<ImportJob[]>;
+  /** Forgets finished imports (the history every console window shows); running ones stay. */
+  clearImports(): Promise<void>;
   /** Every user of the htpasswd file, whether or not a keychain is there. */
   listUsers(): Promise<UsersInfo>;
   /** No password: a strong one is generated. The answer carries the password once, to show or copy. */
@@ -188,9 +195,10 @@ export const INPUT_SCHEMAS = {
     v1Enabled: z.boolean().optional(),
     startAtLogin: z.boolean().optional(),
   }),
-  importFromPath: z.strictObject({ path: z.string().min(1).max(4096), tag: z.string().min(1).max(512).optional(), compress: z.boolean().optional() }),
+  importFromPath: z.strictObject({ path: z.string().min(1).max(4096), tag: z.string().min(1).max(512).optional(), compress: z.boolean().optional(), preview: z.boolean().optional() }),
   cancelImport: z.strictObject({ id: z.string().min(1).max(128) }),
   listImports: noInput,
+  clearImports: noInput,
   listUsers: noInput,
   addUser: z.strictObject({ name: userName, password: password.optional() }),
   getUserPassword: z.strictObject({ name: userName }),
@@ -215,5 +223,5 @@ export const INPUT_SCHEMAS = {
 export type Enveloped<A> = { [K in keyof A]: A[K] extends (...args: infer P) => Promise<infer R> ? (...args: P) => Promise<Envelope<R>> : never };
 export type BerthWindowApi = Enveloped<BerthApi> & {
   onEvent(listener: (event: BerthEvent) => void): () => void;
-  importFile(file: File, opts?: { tag?: string; compress?: boolean }): Promise<Envelope<ImportJob>>;
+  importFile(file: File, opts?: { tag?: string; compress?: boolean; preview?: boolean }): Promise<Envelope<ImportJob>>;
 };

@@ -20,6 +20,7 @@ export const CHANNELS = {
   importFromPath: 'berth:importFromPath',
   cancelImport: 'berth:cancelImport',
   listImports: 'berth:listImports',
+  clearImports: 'berth:clearImports',
   listUsers: 'berth:listUsers',
   addUser: 'berth:addUser',
   getUserPassword: 'berth:getUserPassword',

@@ -88,7 +88,7 @@ export async function importArchive(store: Store, source: { readonly path: strin
 }
 
 /** Tells the layout apart by content; an archive with both (Docker 25+) is read as an OCI layout, keeping its digests. */
-async function planArchive(entries: ReadonlyMap<string, ArchiveEntry>, staging: Staging): Promise<ArchiveImage[]> {
+export async function planArchive(entries: ReadonlyMap<string, ArchiveEntry>, staging: Staging): Promise<ArchiveImage[]> {
   const doc = (name: string): Buffer | undefined => {
     const e = entries.get(name);
     return e?.kind === 'document' ? e.body : undefined;

@@ -1,8 +1,8 @@
 // An in-memory BerthClient for component tests: the app gets it injected, no module is mocked. It searches,
 // sorts and pages like the real service so the UI's server-side list handling is exercised.
 import type {
-  BerthClient, BerthEvent, DockerLoginInfo, GcResult, ImportJob, ImportOptions, KeychainState, ListQuery, ManifestDetail, RepositorySummary,
-  ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
+  BerthClient, BerthEvent, CertificateInfo, DockerLoginInfo, GcResult, ImportJob, ImportOptions, KeychainState, ListQuery, ManifestDetail, RepositorySummary,
+  ServiceStatus, Settings, StorageSummary, TagSummary, TrustInfo, UntaggedManifestSummary,
 } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
 
@@ -166,7 +166,10 @@ export class FakeBerth implements BerthClient {
   }
   async importFromPath(input: { path: string }): Promise<ImportJob> { this.record('importFromPath', input); throw new Error('not used by the renderer'); }
   async cancelImport(input: { id: string }) { this.record('cancelImport', input); this.cancelled.push(input.id); }
-  async listImports() { this.record('listImports'); return []; }
+  /** The server's import history (listImports); clearImports drops its finished jobs, as the service does. */
+  importJobs: ImportJob[] = [];
+  async listImports() { this.record('listImports'); return this.importJobs.map((j) => ({ ...j })); }
+  async clearImports() { this.record('clearImports'); this.importJobs = this.importJobs.filter((j) => !['done', 'failed', 'cancelled'].includes(j.phase)); }
 
   // OS integration (Access page): users kept in memory, no certificate, no trust targets, an empty hosts block.
   readonly users = new Map<string, string>();
@@ -189,12 +192,16 @@ export class FakeBerth implements BerthClient {
     // Like the service: removing the user Docker logs in as logs Docker out.
     if (this.dockerLogin.user === input.name) this.dockerLogin = { ...this.dockerLogin, helperRegistered: false, user: null };
   }
-  async getCertificate() { this.record('getCertificate'); return null; }
+  /** Set for the Push panel's checklist: a certificate, trust targets and hosts entries the reads answer with. */
+  certificate: CertificateInfo | null = null;
+  trust: TrustInfo[] = [];
+  hostsEntries: { ip: string; hostname: string }[] = [];
+  async getCertificate() { this.record('getCertificate'); return this.certificate; }
   async generateCertificate(): Promise<never> { this.record('generateCertificate'); throw new Error('not used by these tests'); }
-  async getTrust() { this.record('getTrust'); return []; }
+  async getTrust() { this.record('getTrust'); return this.trust; }
   async installTrust(input: { id: string }): Promise<never> { this.record('installTrust', input); throw new Error('not used by these tests'); }
   async removeTrust(input: { id: string }): Promise<never> { this.record('removeTrust', input); throw new Error('not used by these tests'); }
-  async getHostsEntry() { this.record('getHostsEntry'); return { path: '/etc/hosts', hostname: this.settings.hostname, entries: [] }; }
+  async getHostsEntry() { this.record('getHostsEntry'); return { path: '/etc/hosts', hostname: this.settings.hostname, entries: this.hostsEntries }; }
   async setHostsEntry(input: { ip?: string }): Promise<never> { this.record('setHostsEntry', input); throw new Error('not used by these tests'); }
   async removeHostsEntry(): Promise<never> { this.record('removeHostsEntry'); throw new Error('not used by these tests'); }
 

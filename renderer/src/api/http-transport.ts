@@ -7,7 +7,7 @@ const TOKEN_KEY = 'berth.token';
 
 const METHODS = [
   'listRepositories', 'listTags', 'getManifest', 'deleteTag', 'deleteManifest', 'deleteRepository', 'getStorage',
-  'runGc', 'listUntagged', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports',
+  'runGc', 'listUntagged', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports', 'clearImports',
   'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
@@ -141,6 +141,7 @@ export function createHttpClient(win: Window, fetchImpl: typeof fetch = win.fetc
       const params = new URLSearchParams({ fileName: file.name });
       if (opts.tag) params.set('tag', opts.tag);
       if (opts.compress !== undefined) params.set('compress', String(opts.compress));
+      if (opts.preview) params.set('preview', 'true');
       let response: Response;
       try {
         // The File is sent as the raw body: the browser streams it from disk, nothing is read into memory here.

@@ -5,12 +5,13 @@ import type { ConnectionState } from './connection.js';
 export type { ConnectionState };
 
 export type {
-  BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ListQuery, ListenerState,
+  BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ImportPreview, ListQuery, ListenerState,
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
 } from '../../../electron/shared/bridge.js';
 
-export interface ImportOptions { tag?: string; compress?: boolean }
+/** `preview`: read and verify the archive, say what it would create, store nothing. */
+export interface ImportOptions { tag?: string; compress?: boolean; preview?: boolean }
 
 /** Reachability of the server; `error`: it answered, but refused (a token that is no longer valid). */
 export type ConnectionUpdate = ConnectionState | { online: true; error: unknown };

@@ -1,0 +1,87 @@
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { importArchive } from '../../../server/import/index.js';
+import { previewArchive } from '../../../server/import/preview.js';
+import { LocalDriver } from '../../../server/storage/drivers/local.js';
+import { createStore, type Store } from '../../../server/storage/store.js';
+import { removeDir, scratchDir } from '../../support/berth.js';
+import { randomLayer, writeDockerArchive } from '../../support/images.js';
+
+/** Every file under `dir`: a preview must leave none behind (staged bytes included). */
+function files(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = nodePath.join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(nodePath.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('previewArchive', () => {
+  let work: string;
+  let root: string;
+  let store: Store;
+  beforeAll(() => {
+    work = scratchDir('berth-preview-');
+  });
+  beforeEach(() => {
+    root = scratchDir('berth-preview-root-');
+    store = createStore(new LocalDriver(root));
+  });
+  afterEach(() => removeDir(root));
+  afterAll(() => {
+    if (work) removeDir(work);
+  });
+
+  it('lists the images and tags an archive would create, and writes nothing to the store', async () => {
+    const file = nodePath.join(work, 'two.tar');
+    const [webId, untaggedId] = await writeDockerArchive(file, [
+      { repoTags: ['team/web:1.0', 'team/web:latest'], layers: [randomLayer(40_000)] },
+      { repoTags: [], layers: [randomLayer(10_000, 'other.bin')] },
+    ]);
+    const before = files(root);
+    const phases: string[] = [];
+    const preview = await previewArchive(store, { path: file }, { onProgress: (p) => phases.push(p.phase) });
+    expect(preview.tags).toEqual(['team/web:1.0', 'team/web:latest']);
+    expect(preview.images).toEqual([
+      { index: 0, imageId: webId, references: ['team/web:1.0', 'team/web:latest'] },
+      { index: 1, imageId: untaggedId, references: [expect.stringMatching(/^imported\//)] },
+    ]);
+    expect(preview.untagged).toEqual([preview.images[1]?.references[0]]);
+    expect(phases).toContain('reading');
+    expect(files(root)).toEqual(before);
+    expect(await store.repositories.resolveTag('team/web', 'latest').catch(() => undefined)).toBeUndefined();
+
+    // The import then creates exactly what the preview said.
+    const summary = await importArchive(store, { path: file });
+    expect(summary.tags).toEqual(preview.tags);
+    expect(summary.untagged.map((u) => u.split('@')[0])).toEqual(preview.untagged);
+  });
+
+  it('applies a retag as the import would, and refuses what the import refuses with the same message', async () => {
+    const one = nodePath.join(work, 'one.tar');
+    await writeDockerArchive(one, [{ repoTags: ['x/y:1'], layers: [randomLayer(5_000)] }]);
+    expect((await previewArchive(store, { path: one }, { tag: 'mine/app:2' })).tags).toEqual(['mine/app:2']);
+
+    const text = nodePath.join(work, 'notes.txt');
+    writeFileSync(text, 'just some notes, not an archive\n'.repeat(20));
+    const importError = await importArchive(store, { path: text }).then(() => null, (e: Error) => e.message);
+    const previewError = await previewArchive(store, { path: text }).then(() => null, (e: Error) => e.message);
+    expect(importError).toBeTruthy();
+    expect(previewError).toBe(importError);
+    expect(files(root)).toEqual([]);
+  });
+
+  it('stops at once when cancelled', async () => {
+    const file = nodePath.join(work, 'big.tar');
+    await writeDockerArchive(file, [{ repoTags: ['big/app:1'], layers: [randomLayer(3_000_000)] }]);
+    const abort = new AbortController();
+    abort.abort(new Error('cancelled'));
+    await expect(previewArchive(store, { path: file }, { signal: abort.signal })).rejects.toThrow('cancelled');
+  });
+});
