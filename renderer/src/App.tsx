@@ -4,13 +4,17 @@ import type { BerthClient, ConnectionState, ImportOptions, ServiceStatus, Settin
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorCard } from './components/ErrorCard.js';
 import { ImportPanel, ImportPicker } from './components/ImportPanel.js';
+import { PushPanel } from './components/PushPanel.js';
+import { ThemeSelect } from './components/ThemeSelect.js';
 import { StatusBar } from './components/StatusBar.js';
 import { Toasts, type Toast } from './components/Toasts.js';
 import { AppContext, type AppContextValue } from './hooks/app-context.js';
 import { useFileDrop } from './hooks/use-file-drop.js';
 import { hrefs, useHashRoute } from './hooks/use-hash-route.js';
 import { useHotkeys } from './hooks/use-hotkeys.js';
-import { useImports } from './hooks/use-imports.js';
+import { isFinished, useImports } from './hooks/use-imports.js';
+import { useSectionFocus } from './hooks/use-section-focus.js';
+import { useTheme } from './hooks/use-theme.js';
 import { defaultRepositoryView, defaultTagView, type ListView } from './pages/list-view.js';
 import { ManifestPage } from './pages/ManifestPage.js';
 import { RepositoriesPage } from './pages/RepositoriesPage.js';
@@ -31,6 +35,10 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   const [repoView, setRepoView] = useState<ListView>(defaultRepositoryView);
   const [tagViews, setTagViews] = useState<Record<string, ListView>>({});
   const [importOptions, setImportOptions] = useState<ImportOptions>({});
+  const [pushOpen, setPushOpen] = useState(false);
+  const [importsOpen, setImportsOpen] = useState(false);
+  const [theme, setTheme] = useTheme(win);
+  const mainRef = useRef<HTMLElement>(null);
   const toastId = useRef(0);
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -68,6 +76,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   const onFiles = useCallback((files: File[]) => imports.start(files, importOptions), [imports, importOptions]);
   const dragging = useFileDrop(win, onFiles);
   useHotkeys(win);
+  useSectionFocus(route, win.document);
 
   useEffect(() => {
     client.getStatus().then(setStatus, reportError);
@@ -115,9 +124,17 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   } else page = <RepositoriesPage view={repoView} onView={setRepoView} onFiles={onFiles} />;
 
   const imagesActive = route.page !== 'storage' && route.page !== 'access' && route.page !== 'settings';
+  const running = imports.entries.filter((e) => !isFinished(e.job.phase)).length;
+  // Shown at the top of every page while an import runs, and whenever imports are listed or asked for.
+  const showImports = running > 0 || importsOpen || imports.entries.length > 0;
   return (
     <AppContext.Provider value={context}>
       <div className={connection.online ? 'app' : 'app offline'}>
+        {/* Not a #fragment: the hash is the route. Focus moves to <main> instead. */}
+        <a className="skip-link" href="#main-content" onClick={(e) => {
+          e.preventDefault();
+          mainRef.current?.focus();
+        }}>Skip to content</a>
         <header className="top-bar">
           <a className="brand" href={hrefs.repositories()}>Berth</a>
           <nav aria-label="Main">
@@ -126,17 +143,34 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
             <a href={hrefs.access()} aria-current={route.page === 'access' ? 'page' : undefined}>Access</a>
             <a href={hrefs.settings()} aria-current={route.page === 'settings' ? 'page' : undefined}>Settings</a>
           </nav>
+          <button type="button" className="push-button" onClick={() => setPushOpen(true)} aria-haspopup="dialog">Push an image</button>
           <ImportPicker onFiles={onFiles} primary />
+          <button type="button" aria-controls="imports-panel" onClick={() => {
+            setImportsOpen(true);
+            win.document.getElementById('imports-panel')?.scrollIntoView?.({ block: 'start' });
+          }}>
+            Imports{running ? <span className="badge"><span className="offscreen">: </span>{running}<span className="offscreen"> running</span></span> : null}
+          </button>
+          <ThemeSelect theme={theme} onTheme={setTheme} />
         </header>
-        <main className="content" aria-busy={connection.online ? undefined : true}>
+        <main className="content" id="main-content" ref={mainRef} tabIndex={-1} aria-busy={connection.online ? undefined : true}>
           {connection.online ? null : <ConnectionBanner state={connection} {...(client.retryConnection ? { onRetry: () => client.retryConnection?.() } : {})} />}
-          {page}
-          {imports.entries.length ? (
-            <ImportPanel entries={imports.entries} options={importOptions} onOptions={setImportOptions} onCancel={imports.cancel} onClearFinished={imports.clearFinished} />
+          {showImports ? (
+            <ImportPanel
+              entries={imports.entries}
+              options={importOptions}
+              onOptions={setImportOptions}
+              onCancel={imports.cancel}
+              onImportPreviewed={imports.importPreviewed}
+              onClearFinished={imports.clearFinished}
+              {...(imports.entries.length === 0 ? { onHide: () => setImportsOpen(false) } : {})}
+            />
           ) : null}
+          {page}
         </main>
         <StatusBar />
         {dragging ? <div className="drop-overlay" aria-hidden="true"><p>Drop to import</p></div> : null}
+        {pushOpen ? <PushPanel onClose={() => setPushOpen(false)} /> : null}
         <Toasts toasts={toasts} onDismiss={(id) => setToasts((list) => list.filter((t) => t.id !== id))} />
       </div>
     </AppContext.Provider>

@@ -140,7 +140,9 @@ describe('console in Chromium against the headless server', () => {
 
   it('deletes a tag after typing its name', async () => {
     await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'e2e/pushed' }).click();
-    await page.getByRole('button', { name: 'Delete tag v1' }).click();
+    // Delete lives in the row's "…" menu.
+    await page.getByRole('button', { name: 'Actions for v1' }).click();
+    await page.getByRole('menuitem', { name: 'Delete tag…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete tag e2e/pushed:v1?' });
     await dialog.waitFor();
     expect(await dialog.getByRole('button', { name: 'Delete tag' }).isDisabled()).toBe(true);

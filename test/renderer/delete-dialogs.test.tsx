@@ -7,6 +7,12 @@ import { renderApp } from './render-app.js';
 
 afterEach(cleanup);
 
+/** Opens a row's "…" menu and picks an item, as a user does (the menu replaced a Delete button per row). */
+function pick(scope: HTMLElement, menu: string, item: string): void {
+  fireEvent.click(within(scope).getByRole('button', { name: menu }));
+  fireEvent.click(within(scope).getByRole('menuitem', { name: item }));
+}
+
 function seeded(): FakeBerth {
   const fake = new FakeBerth();
   const shared = `sha256:${'5'.repeat(64)}`;
@@ -20,7 +26,7 @@ describe('type-to-confirm deletes', () => {
   it('deletes a tag only after its name is typed, then refreshes the list', async () => {
     const { fake } = renderApp(seeded(), '#/repo/team%2Fapp');
     const table = await screen.findByRole('table', { name: 'Tags of team/app' });
-    fireEvent.click(within(table).getByRole('button', { name: 'Delete tag v0' }));
+    pick(table, 'Actions for v0', 'Delete tag…');
 
     const dialog = screen.getByRole('dialog', { name: 'Delete tag team/app:v0?' });
     const confirm = within(dialog).getByRole('button', { name: 'Delete tag' }) as HTMLButtonElement;
@@ -57,7 +63,7 @@ describe('type-to-confirm deletes', () => {
     const fake = seeded();
     fake.addTag('other/thing', 'x');
     renderApp(fake);
-    fireEvent.click(await screen.findByRole('button', { name: 'Delete repository team/app' }));
+    pick(await screen.findByRole('table', { name: 'Repositories' }), 'Actions for team/app', 'Delete repository…');
     const dialog = screen.getByRole('dialog', { name: 'Delete repository team/app?' });
     expect(dialog.textContent).toContain('(3 tags)');
     fireEvent.change(within(dialog).getByLabelText(/to confirm/), { target: { value: 'team/app' } });
@@ -75,9 +81,10 @@ describe('type-to-confirm deletes', () => {
 
   it('closes on Escape, keeps Tab inside the dialog and gives focus back', async () => {
     renderApp(seeded(), '#/repo/team%2Fapp');
-    const opener = within(await screen.findByRole('table', { name: 'Tags of team/app' })).getByRole('button', { name: 'Delete tag v1' });
+    const table = await screen.findByRole('table', { name: 'Tags of team/app' });
+    const opener = within(table).getByRole('button', { name: 'Actions for v1' });
     opener.focus();
-    fireEvent.click(opener);
+    pick(table, 'Actions for v1', 'Delete tag…');
     const dialog = screen.getByRole('dialog');
     const focusable = within(dialog).getAllByRole('button').filter((b) => !(b as HTMLButtonElement).disabled);
     const last = focusable[focusable.length - 1] as HTMLElement;

@@ -79,7 +79,7 @@ describe('drop zone and import progress', () => {
     expect(fake.pendingImports).toHaveLength(1);
     act(() => fake.emit({ type: 'import', job: { id: 'j', fileName: 'broken.tar', phase: 'failed', bytesRead: 100, totalBytes: 100, error: 'not a docker save archive: manifest.json is missing' } }));
     const row = screen.getByRole('listitem', { name: 'Import of broken.tar' });
-    expect(within(row).getByRole('alert').textContent).toBe('not a docker save archive: manifest.json is missing');
+    expect(within(row).getByRole('alert').textContent).toBe('Import failed: not a docker save archive: manifest.json is missing');
 
     fireEvent.change(screen.getByLabelText('Tag as'), { target: { value: 'mine/app:1' } });
     fireEvent.click(screen.getByLabelText('Compress layers'));

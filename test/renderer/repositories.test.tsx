@@ -20,7 +20,7 @@ describe('repository list', () => {
     renderApp(fake);
     const table = await screen.findByRole('table', { name: 'Repositories' });
     const alpine = within(table).getByRole('link', { name: 'library/alpine' }).closest('tr') as HTMLElement;
-    expect(within(alpine).getAllByRole('cell').map((c) => c.textContent)).toEqual(['library/alpine', '2', '7.2 MB', expect.any(String), 'Delete']);
+    expect(within(alpine).getAllByRole('cell').map((c) => c.textContent)).toEqual(['library/alpine', '2', '7.2 MB', expect.any(String), '…']);
     const api = within(table).getByRole('link', { name: 'team/api' }).closest('tr') as HTMLElement;
     expect(within(api).getAllByRole('cell')[2]?.textContent).toBe('120 MB');
     expect(screen.getByText('2 repositories')).toBeTruthy();

@@ -6,7 +6,7 @@ const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), selec
  * A modal dialog: labelled by its title, Escape closes it, Tab stays inside, and focus returns to what
  * opened it when it closes.
  */
-export function Dialog({ title, onClose, children }: { title: string; onClose(): void; children: ReactNode }) {
+export function Dialog({ title, onClose, children, className = 'dialog' }: { title: string; onClose(): void; children: ReactNode; className?: string }) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
@@ -41,8 +41,8 @@ export function Dialog({ title, onClose, children }: { title: string; onClose():
   };
 
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} onKeyDown={onKeyDown}>
+    <div className={`dialog-backdrop ${className}-backdrop`} onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className={className} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} onKeyDown={onKeyDown}>
         <h2 id={titleId}>{title}</h2>
         {children}
       </div>

@@ -56,20 +56,46 @@ function Progress({ job }: { job: ImportJob }) {
   return isFinished(job.phase) ? null : <progress aria-label={label} />;
 }
 
-function ImportRow({ entry, onCancel }: { entry: ImportEntry; onCancel(): void }) {
+/** What a finished preview found: every image with the references it would get. */
+function PreviewResult({ entry, onImport }: { entry: ImportEntry; onImport(): void }) {
+  const preview = entry.job.preview;
+  if (!preview) return null;
+  return (
+    <div className="import-preview">
+      <p>Nothing was stored. Importing would create:</p>
+      <ul aria-label={`Preview of ${entry.job.fileName}`}>
+        {preview.images.map((image) => (
+          <li key={image.index}>
+            <span className="muted">Image {image.index + 1}{image.imageId ? ` (${image.imageId.replace(/^sha256:/, '').slice(0, 12)})` : ''}: </span>
+            {image.references.length ? image.references.map((r) => <code key={r} className="tag-chip">{r}</code>) : <span className="muted">no new reference (a tag named by a later image)</span>}
+          </li>
+        ))}
+      </ul>
+      {entry.file ? (
+        <button type="button" onClick={onImport} aria-label={`Import ${entry.job.fileName}`}>Import</button>
+      ) : (
+        <p className="muted">Drop or choose the file again to import it.</p>
+      )}
+    </div>
+  );
+}
+
+function ImportRow({ entry, onCancel, onImport }: { entry: ImportEntry; onCancel(): void; onImport(): void }) {
   const { job } = entry;
+  const phase = job.previewOnly && job.phase === 'done' ? 'Preview ready' : job.previewOnly && !isFinished(job.phase) ? `Preview: ${PHASES[job.phase]}` : PHASES[job.phase];
   const bytes = job.totalBytes ? `${formatBytes(job.bytesRead)} of ${formatBytes(job.totalBytes)}` : formatBytes(job.bytesRead);
   return (
     <li className={`import phase-${job.phase}`} aria-label={`Import of ${job.fileName}`}>
       <div className="import-head">
         <strong className="import-name">{job.fileName}</strong>
-        <span className="import-phase" data-phase={job.phase}>{PHASES[job.phase]}</span>
+        <span className="import-phase" data-phase={job.phase}>{job.phase === 'failed' ? <span aria-hidden="true">✗ </span> : null}{phase}</span>
         {job.image ? <span className="muted">{job.image}</span> : null}
         {!isFinished(job.phase) ? <button type="button" onClick={onCancel} aria-label={`Cancel import of ${job.fileName}`}>Cancel</button> : null}
       </div>
       <Progress job={job} />
       <span className="import-bytes">{bytes}</span>
-      {job.error ? <p className="error-inline" role="alert">{job.error}</p> : null}
+      {job.error ? <p className="import-error" role="alert"><strong>{job.previewOnly ? 'Preview failed: ' : 'Import failed: '}</strong>{job.error}</p> : null}
+      <PreviewResult entry={entry} onImport={onImport} />
       {job.summary ? (
         <div className="import-summary">
           <span>Tags: </span>
@@ -87,13 +113,16 @@ export function ImportPanel(props: {
   options: ImportOptions;
   onOptions(options: ImportOptions): void;
   onCancel(key: string): void;
+  onImportPreviewed(key: string): void;
   onClearFinished(): void;
+  /** Offered while the list is empty (the panel was opened from the top bar). */
+  onHide?(): void;
 }) {
   const headingId = useId();
   const tagId = useId();
   const anyFinished = props.entries.some((e) => isFinished(e.job.phase));
   return (
-    <section className="imports card" aria-labelledby={headingId}>
+    <section className="imports card" id="imports-panel" aria-labelledby={headingId}>
       <div className="imports-head">
         <h2 id={headingId}>Imports</h2>
         <label htmlFor={tagId}>Tag as</label>
@@ -102,11 +131,16 @@ export function ImportPanel(props: {
           <input type="checkbox" checked={props.options.compress ?? false} onChange={(e) => props.onOptions({ ...props.options, compress: e.target.checked })} />
           Compress layers
         </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={props.options.preview ?? false} onChange={(e) => props.onOptions({ ...props.options, preview: e.target.checked })} />
+          Preview first (store nothing)
+        </label>
         {anyFinished ? <button type="button" onClick={props.onClearFinished}>Clear finished</button> : null}
+        {props.onHide ? <button type="button" onClick={props.onHide}>Close</button> : null}
       </div>
       {props.entries.length ? (
         <ul className="import-list">
-          {props.entries.map((e) => <ImportRow key={e.key} entry={e} onCancel={() => props.onCancel(e.key)} />)}
+          {props.entries.map((e) => <ImportRow key={e.key} entry={e} onCancel={() => props.onCancel(e.key)} onImport={() => props.onImportPreviewed(e.key)} />)}
         </ul>
       ) : (
         <p className="muted">Drop <code>docker save</code> tarballs (.tar, .tar.gz) anywhere on this window, or pick them with Import image… (Ctrl+O).</p>

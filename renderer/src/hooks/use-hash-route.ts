@@ -5,7 +5,8 @@ export type Route =
   | { page: 'repository'; repository: string }
   | { page: 'manifest'; repository: string; reference: string }
   | { page: 'storage' }
-  | { page: 'access' }
+  /** `section`: a card to bring into view (the Push panel's fix links: users, certificate, hosts). */
+  | { page: 'access'; section?: string }
   | { page: 'settings' };
 
 /** Hash routes keep the console a single static page (no server routes) and work from file URLs too. */
@@ -18,7 +19,7 @@ export function parseRoute(hash: string): Route {
     }
   });
   if (parts[0] === 'storage') return { page: 'storage' };
-  if (parts[0] === 'access') return { page: 'access' };
+  if (parts[0] === 'access') return parts[1] ? { page: 'access', section: parts[1] } : { page: 'access' };
   if (parts[0] === 'settings') return { page: 'settings' };
   if (parts[0] === 'repo' && parts[1]) {
     if (parts[2] === 'manifest' && parts[3]) return { page: 'manifest', repository: parts[1], reference: parts[3] };
@@ -32,7 +33,7 @@ export const hrefs = {
   repository: (name: string): string => `#/repo/${encodeURIComponent(name)}`,
   manifest: (name: string, reference: string): string => `#/repo/${encodeURIComponent(name)}/manifest/${encodeURIComponent(reference)}`,
   storage: (): string => '#/storage',
-  access: (): string => '#/access',
+  access: (section?: string): string => (section ? `#/access/${encodeURIComponent(section)}` : '#/access'),
   settings: (): string => '#/settings',
 };
 

@@ -7,6 +7,9 @@ export interface ImportEntry {
   key: string;
   job: ImportJob;
   controller?: AbortController;
+  /** The dropped file, kept so a preview can be imported without choosing it again (gone after a reload). */
+  file?: File;
+  options?: ImportOptions;
 }
 
 const RANK: Record<ImportPhase, number> = { queued: 0, reading: 1, verifying: 2, committing: 3, done: 4, failed: 4, cancelled: 4 };
@@ -22,6 +25,9 @@ export interface Imports {
   entries: ImportEntry[];
   start(files: readonly File[], opts?: ImportOptions): void;
   cancel(key: string): void;
+  /** Imports the archive a finished preview read, with the options it was previewed with. */
+  importPreviewed(key: string): void;
+  /** Forgets finished imports here and on the server, so a reload does not bring them back. */
   clearFinished(): void;
   /** Feed an event from the client's stream. */
   onEvent(event: BerthEvent): void;
@@ -61,8 +67,8 @@ export function useImports(client: BerthClient, onFinished: () => void): Imports
     for (const file of files) {
       const key = `local-${++counter.current}`;
       const controller = new AbortController();
-      const job: ImportJob = { id: '', fileName: file.name, phase: 'queued', bytesRead: 0, totalBytes: file.size };
-      setEntries((list) => [...list, { key, job, controller }]);
+      const job: ImportJob = { id: '', fileName: file.name, phase: 'queued', bytesRead: 0, totalBytes: file.size, ...(opts.preview ? { previewOnly: true } : {}) };
+      setEntries((list) => [...list, { key, job, controller, file, options: opts }]);
       client.importFile(file, opts, controller.signal).then(
         (answer) => upsert(answer, key),
         (error: unknown) => {
@@ -81,11 +87,22 @@ export function useImports(client: BerthClient, onFinished: () => void): Imports
     entry.controller?.abort();
   }, [client, entries]);
 
-  const clearFinished = useCallback(() => setEntries((list) => list.filter((e) => !isFinished(e.job.phase))), []);
+  const clearFinished = useCallback(() => {
+    setEntries((list) => list.filter((e) => !isFinished(e.job.phase)));
+    client.clearImports().catch(() => undefined);
+  }, [client]);
+
+  const importPreviewed = useCallback((key: string) => {
+    const entry = entries.find((e) => e.key === key);
+    if (!entry?.file) return;
+    // The preview row gives way to the import's own row.
+    setEntries((list) => list.filter((e) => e.key !== key));
+    start([entry.file], { ...entry.options, preview: false });
+  }, [entries, start]);
 
   const onEvent = useCallback((event: BerthEvent) => {
     if (event.type === 'import') upsert(event.job);
   }, [upsert]);
 
-  return { entries, start, cancel, clearFinished, onEvent };
+  return { entries, start, cancel, importPreviewed, clearFinished, onEvent };
 }

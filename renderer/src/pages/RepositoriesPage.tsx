@@ -3,6 +3,7 @@ import type { RepositorySummary } from '../api/types.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { ListControls } from '../components/ListControls.js';
 import { Pager } from '../components/Pager.js';
+import { RowMenu } from '../components/RowMenu.js';
 import { DeleteRepositoryDialog } from './DeleteRepositoryDialog.js';
 import { EmptyRegistry } from './EmptyRegistry.js';
 import { formatBytes, formatDate } from '../format.js';
@@ -63,7 +64,7 @@ export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; on
                 <td>{r.tagCount}</td>
                 <td>{formatBytes(r.sizeBytes)}</td>
                 <td>{formatDate(r.lastPushed)}</td>
-                <td><button type="button" className="danger-link" aria-label={`Delete repository ${r.name}`} onClick={() => setDeleting(r)}>Delete</button></td>
+                <td className="actions"><RowMenu label={`Actions for ${r.name}`} items={[{ label: 'Delete repository…', danger: true, onSelect: () => setDeleting(r) }]} /></td>
               </tr>
             ))}
           </tbody>

@@ -5,6 +5,7 @@ import { ErrorCard } from '../components/ErrorCard.js';
 import { ListControls } from '../components/ListControls.js';
 import { Pager } from '../components/Pager.js';
 import { PullCommands } from '../components/PullCommands.js';
+import { RowMenu } from '../components/RowMenu.js';
 import { UntaggedManifests } from '../components/UntaggedManifests.js';
 import { formatBytes, formatDate, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
@@ -76,7 +77,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
                   <td>{t.platforms.length ? t.platforms.join(', ') : '—'}</td>
                   <td className="actions">
                     <button type="button" aria-expanded={open === t.tag} aria-label={`Pull commands for ${t.tag}`} onClick={() => setOpen(open === t.tag ? null : t.tag)}>Pull</button>
-                    <button type="button" className="danger-link" aria-label={`Delete tag ${t.tag}`} onClick={() => setDeletingTag(t)}>Delete</button>
+                    <RowMenu label={`Actions for ${t.tag}`} items={[{ label: 'Delete tag…', danger: true, onSelect: () => setDeletingTag(t) }]} />
                   </td>
                 </tr>
                 {open === t.tag ? (
