@@ -8,7 +8,7 @@ export interface BenchOptions {
   readonly reps: number;
   readonly largeReps: number;
   readonly wrkSeconds: number;
-  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; s3: boolean };
+  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; docker: boolean; s3: boolean };
   readonly workDir: string;
   readonly json: string;
   readonly sizes: {
@@ -19,6 +19,8 @@ export interface BenchOptions {
     readonly concurrent: number;
     readonly importLarge: number;
     readonly importLayers: number[];
+    /** Layers of the Docker engine rows' image (5 x 100 MiB: the issue's 500 MiB image). */
+    readonly docker: number[];
   };
 }
 
@@ -28,7 +30,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --large-reps N      repetitions of the 1 GiB rows (default 2, so a full run stays near 15 minutes;
                       never more than --reps)
   --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
-  --no-core --no-proxy --no-import --no-mirror --no-catalog   skip a section
+  --no-core --no-proxy --no-import --no-mirror --no-catalog --no-docker   skip a section
   --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
   --all               every section, S3 included
   --work-dir DIR      where images and registry roots go (default: the OS temp dir)
@@ -48,6 +50,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       'no-import': { type: 'boolean' },
       'no-mirror': { type: 'boolean' },
       'no-catalog': { type: 'boolean' },
+      'no-docker': { type: 'boolean' },
       storage: { type: 'string' },
       all: { type: 'boolean' },
       'work-dir': { type: 'string' },
@@ -79,13 +82,14 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       import: !values['no-import'],
       mirror: !values['no-mirror'],
       catalog: !values['no-catalog'],
+      docker: !values['no-docker'],
       s3: values.storage === 's3' || values.all === true,
     },
     workDir: values['work-dir'] ?? tmpdir(),
     json: values.json ?? `${repoRoot}/test/artifacts/bench.json`,
     sizes: quick
-      ? { small: Array(5).fill(64 * 1024), medium: Array(3).fill(4 * MiB), large: [32 * MiB], raw: 32 * MiB, concurrent: 8, importLarge: 32 * MiB, importLayers: Array(50).fill(64 * 1024) }
-      : { small: Array(5).fill(MiB), medium: Array(3).fill(100 * MiB), large: [GiB], raw: GiB, concurrent: 8, importLarge: GiB, importLayers: Array(50).fill(4 * MiB) },
+      ? { small: Array(5).fill(64 * 1024), medium: Array(3).fill(4 * MiB), large: [32 * MiB], raw: 32 * MiB, concurrent: 8, importLarge: 32 * MiB, importLayers: Array(50).fill(64 * 1024), docker: Array(5).fill(2 * MiB) }
+      : { small: Array(5).fill(MiB), medium: Array(3).fill(100 * MiB), large: [GiB], raw: GiB, concurrent: 8, importLarge: GiB, importLayers: Array(50).fill(4 * MiB), docker: Array(5).fill(100 * MiB) },
   };
 }
 

@@ -81,6 +81,12 @@ async function main(): Promise<void> {
       run: async (ctx) => (await loadSection('./sections/catalog.js', 'catalogSection'))(ctx),
     },
     {
+      name: 'docker',
+      wanted: options.sections.docker,
+      tools: ['dockerd', 'docker', 'docker-registry'],
+      run: async (ctx) => (await loadSection('./sections/docker.js', 'dockerSection'))(ctx),
+    },
+    {
       name: 's3',
       wanted: options.sections.s3,
       requires: 'server/storage/drivers/s3.ts',
