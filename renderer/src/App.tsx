@@ -145,7 +145,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
           </nav>
           <button type="button" className="push-button" onClick={() => setPushOpen(true)} aria-haspopup="dialog">Push an image</button>
           <ImportPicker onFiles={onFiles} primary />
-          <button type="button" aria-controls="imports-panel" onClick={() => {
+          <button type="button" aria-controls={showImports ? 'imports-panel' : undefined} onClick={() => {
             setImportsOpen(true);
             win.document.getElementById('imports-panel')?.scrollIntoView?.({ block: 'start' });
           }}>

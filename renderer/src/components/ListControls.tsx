@@ -36,10 +36,11 @@ export function ListControls(props: {
       </select>
       <button
         type="button"
+        // The visible words start the accessible name (WCAG 2.5.3: speech users say what they see).
         aria-label={props.direction === 'asc' ? 'Ascending order, switch to descending' : 'Descending order, switch to ascending'}
         onClick={() => props.onSort(props.sort, props.direction === 'asc' ? 'desc' : 'asc')}
       >
-        {props.direction === 'asc' ? '↑ Asc' : '↓ Desc'}
+        <span aria-hidden="true">{props.direction === 'asc' ? '↑ ' : '↓ '}</span>{props.direction === 'asc' ? 'Ascending' : 'Descending'}
       </button>
     </div>
   );

@@ -20,12 +20,15 @@ export function PullCommands({ repository, reference, digest }: { repository: st
   };
   return (
     <div className="pull-commands">
-      <div role="tablist" aria-label="Client">
-        {TOOLS.map((t, i) => (
-          <button key={t} type="button" role="tab" data-tool={t} aria-selected={t === tool} tabIndex={t === tool ? 0 : -1} onClick={() => setTool(t)} onKeyDown={(e) => onKey(e, i)}>
-            {t}
-          </button>
-        ))}
+      <div className="pull-head">
+        {/* A tablist holds only tabs: the digest switch sits beside it. */}
+        <div role="tablist" aria-label="Client">
+          {TOOLS.map((t, i) => (
+            <button key={t} type="button" role="tab" data-tool={t} aria-selected={t === tool} tabIndex={t === tool ? 0 : -1} onClick={() => setTool(t)} onKeyDown={(e) => onKey(e, i)}>
+              {t}
+            </button>
+          ))}
+        </div>
         {digest && digest !== reference ? (
           <label className="checkbox by-digest">
             <input type="checkbox" checked={byDigest} onChange={(e) => setByDigest(e.target.checked)} />
