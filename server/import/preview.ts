@@ -31,18 +31,22 @@ export async function previewArchive(
   const { readable, totalBytes } = await openSource(source);
   const total = totalBytes !== undefined ? { totalBytes } : {};
   let reported = -PROGRESS_STEP;
+  let bytesRead = 0;
   const staging = new Staging(store.driver, store.blobs);
   try {
     const entries = await readArchive(readable, staging, {
       ...total,
       ...(signal ? { signal } : {}),
       onRead: (n) => {
+        bytesRead = n;
         if (n - reported < PROGRESS_STEP) return;
         reported = n;
         options.onProgress?.({ phase: 'reading', bytesRead: n, ...total });
       },
     });
     signal?.throwIfAborted();
+    // The last bytes rarely make a step: the job ends showing all it read.
+    options.onProgress?.({ phase: 'verifying', bytesRead, ...total });
     const images = await planArchive(entries, staging);
     const named = nameImages(images, options.tag !== undefined ? { tag: options.tag } : {});
     const tags: string[] = [];

@@ -46,7 +46,11 @@ describe('previewArchive', () => {
     ]);
     const before = files(root);
     const phases: string[] = [];
-    const preview = await previewArchive(store, { path: file }, { onProgress: (p) => phases.push(p.phase) });
+    let last = 0;
+    const preview = await previewArchive(store, { path: file }, { onProgress: (p) => {
+      phases.push(p.phase);
+      last = p.bytesRead;
+    } });
     expect(preview.tags).toEqual(['team/web:1.0', 'team/web:latest']);
     expect(preview.images).toEqual([
       { index: 0, imageId: webId, references: ['team/web:1.0', 'team/web:latest'] },
@@ -54,6 +58,8 @@ describe('previewArchive', () => {
     ]);
     expect(preview.untagged).toEqual([preview.images[1]?.references[0]]);
     expect(phases).toContain('reading');
+    expect(phases.at(-1)).toBe('verifying');
+    expect(last).toBe(statSync(file).size);
     expect(files(root)).toEqual(before);
     expect(await store.repositories.resolveTag('team/web', 'latest').catch(() => undefined)).toBeUndefined();
 
