@@ -52,13 +52,14 @@ describe('Push an image panel', () => {
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Push an image' }));
   });
 
-  it('says the proxy is not running instead of giving commands that fail', async () => {
+  it('says the proxy is not running, with the commands it will take once started', async () => {
     const fake = withImages();
     fake.status = { ...fake.status, proxy: { state: 'error', message: 'port 5443 is in use' } };
     renderApp(fake);
     const panel = await openPanel();
-    expect(commands(panel).some((c) => c.includes('registry.local'))).toBe(false);
     expect(panel.textContent).toContain('The proxy is not running (port 5443 is in use)');
+    const stopped = Array.from(panel.querySelectorAll('.command')).filter((c) => c.querySelector('.command-label')?.textContent === 'Proxy (stopped)');
+    expect(stopped.map((c) => c.querySelector('code')?.textContent)).toEqual(['docker login registry.local:5443', 'docker tag alpine:latest registry.local:5443/alpine:latest', 'docker push registry.local:5443/alpine:latest']);
     expect(within(check(panel, 'proxy')).getByText('Missing')).toBeTruthy();
   });
 

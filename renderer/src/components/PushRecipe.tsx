@@ -34,6 +34,9 @@ export function PushRecipe({ layout = 'first' }: { layout?: 'first' | 'both' }) 
   );
   if (layout === 'both') {
     const named = splitTarget(target || 'NAME:TAG');
+    // The proxy's name from the settings, for the commands it will take once started.
+    const hostname = status?.hostname || settings?.hostname;
+    const planned = !proxy && hostname && settings ? (settings.proxyPort === 443 ? hostname : `${hostname}:${settings.proxyPort}`) : null;
     return (
       <div className="push-recipe">
         {fields}
@@ -48,9 +51,13 @@ export function PushRecipe({ layout = 'first' }: { layout?: 'first' | 'both' }) 
         {proxy ? (
           pushRecipe(proxy, local || 'IMAGE', target || 'NAME:TAG', true).map((c) => <CopyCommand key={c} label="Proxy" text={c} />)
         ) : (
-          <p className="muted">
-            The proxy is not running{status?.proxy.state === 'error' ? ` (${status.proxy.message})` : ''}: see <a href={hrefs.settings()}>Settings</a>.
-          </p>
+          <>
+            <p className="muted">
+              The proxy is not running{status?.proxy.state === 'error' ? ` (${status.proxy.message})` : ''}: see <a href={hrefs.settings()}>Settings</a>.
+              {planned ? ' Once it runs, these commands push through it:' : ''}
+            </p>
+            {planned ? pushRecipe(planned, local || 'IMAGE', target || 'NAME:TAG', true).map((c) => <CopyCommand key={c} label="Proxy (stopped)" text={c} />) : null}
+          </>
         )}
         <h3>Then pull it</h3>
         <PullCommands repository={named.repository} reference={named.tag} />
