@@ -210,13 +210,25 @@ describe('smooth edges in Chromium against the headless server', () => {
         await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]'));
         findings.push(...(await axeFindings(`${name} (${theme})`)));
       }
-      // The row menu open: its items are checked too.
+      // The row menu, opened from the keyboard: its items are checked too, and Escape gives focus back.
       await go('#/repo/e2e%2Fapp', () => page.getByRole('table', { name: 'Tags of e2e/app' }).waitFor());
-      await page.getByRole('button', { name: 'Actions for v1' }).click();
+      await page.getByRole('button', { name: 'Actions for v1' }).focus();
+      await page.keyboard.press('ArrowDown');
       await page.getByRole('menu', { name: 'Actions for v1' }).waitFor();
+      await page.waitForFunction(() => document.activeElement?.getAttribute('role') === 'menuitem');
       findings.push(...(await axeFindings(`row menu (${theme})`)));
       await page.keyboard.press('Escape');
+      await page.getByRole('menu').waitFor({ state: 'detached' });
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Actions for v1');
     }
+    // The skip link is Tab's first stop and lands on the page content.
+    await page.reload();
+    await page.getByRole('table', { name: 'Tags of e2e/app' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main-content');
+    expect(page.url()).toContain('#/repo/e2e%2Fapp');
     expect(findings, findings.join('\n')).toEqual([]);
     expect(problems).toEqual([]);
   });
