@@ -53,13 +53,13 @@ describe('importArchive racing gc and itself', () => {
     let removed = 0;
     for (let round = 0; round < 6; round++) {
       for (const [repository] of TAGS) await store.repositories.deleteRepository(repository).catch(() => undefined);
-      const results = await Promise.allSettled([importArchive(store, { path: archive }), gc(), importArchive(store, { path: archive }), gc()]);
+      const results = await Promise.allSettled([importArchive(store, { path: archive }), gc(), importArchive(store, { path: archive })]);
       for (const r of results) {
         // Whatever fails says why in the store's terms; nothing crashes.
         if (r.status === 'rejected') expect(isBerthError(r.reason), String(r.reason)).toBe(true);
       }
       succeeded += [results[0], results[2]].filter((r) => r?.status === 'fulfilled').length;
-      for (const r of [results[1], results[3]]) if (r?.status === 'fulfilled' && 'blobsRemoved' in r.value) removed += r.value.blobsRemoved.length;
+      if (results[1]?.status === 'fulfilled' && 'blobsRemoved' in results[1].value) removed += results[1].value.blobsRemoved.length;
       await expectWholeImages(store);
     }
     expect(succeeded).toBeGreaterThan(0);
