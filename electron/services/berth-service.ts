@@ -1,10 +1,14 @@
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CatalogIndex } from '../../server/catalog/catalog-index.js';
 import { getManifestDetail } from '../../server/catalog/manifest-detail.js';
+import { imageFiles, layerFiles } from '../../server/layers/image-files.js';
+import { LayerFilesCache } from '../../server/layers/layer-cache.js';
 import { listUntagged, runGc, storageSummary } from '../../server/catalog/storage-summary.js';
 import { openStore } from '../../server/commands/serve.js';
 import type { BerthConfig } from '../../server/config.js';
+import { isBerthError } from '../../server/errors/domain.js';
 import { parseDigest } from '../../server/oci/digest.js';
 import { assertName } from '../../server/oci/names.js';
 import type { GcOptions } from '../../server/storage/gc.js';
@@ -58,7 +62,9 @@ const _shapes: [
   Same<Awaited<ReturnType<typeof storageSummary>>, Awaited<ReturnType<BerthApi['getStorage']>>>,
   Same<Awaited<ReturnType<typeof runGc>>, Awaited<ReturnType<BerthApi['runGc']>>>,
   Same<Awaited<ReturnType<typeof listUntagged>>, Awaited<ReturnType<BerthApi['listUntagged']>>>,
-] = [true, true, true, true, true];
+  Same<Awaited<ReturnType<typeof layerFiles>>, Awaited<ReturnType<BerthApi['layerFiles']>>>,
+  Same<Awaited<ReturnType<typeof imageFiles>>, Awaited<ReturnType<BerthApi['imageFiles']>>>,
+] = [true, true, true, true, true, true, true];
 void _shapes;
 
 /** The one implementation of BerthApi, used by the Electron IPC handlers and the headless HTTP console alike. */
@@ -87,6 +93,17 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
   };
   openStorage();
 
+  // Listings are keyed by content digest, so one cache serves whichever storage folder is open.
+  const layerCache = new LayerFilesCache(join(options.dataDir, 'layer-files'), (digest) => store.blobs.read(parseDigest(digest)));
+  /** A blob that is not a tar is the caller's mistake (an artifact's file), not the server's. */
+  const explore = async <T>(run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (err) {
+      if (isBerthError(err, 'unsupported')) throw new ServiceError(BRIDGE_ERRORS.invalidInput, err.message);
+      throw err;
+    }
+  };
   const jobs = new ImportJobs(() => store, options.importer ?? loadImporter, (job) => emit({ type: 'import', job }));
   const gcOptions = (): Omit<GcOptions, 'dryRun'> => ({ ...options.config.gc });
 
@@ -168,6 +185,8 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       if (!(await jobs.cancel(id))) throw new ServiceError(BRIDGE_ERRORS.notFound, `no import job ${id}`);
     },
     listImports: async () => jobs.list(),
+    layerFiles: ({ repository, digest, manifest }) => explore(() => layerFiles(store, layerCache, repository, digest, manifest)),
+    imageFiles: ({ repository, reference, query }) => explore(() => imageFiles(store, layerCache, repository, reference, query)),
     clearImports: async () => jobs.clearFinished(),
     ...osApi,
   };

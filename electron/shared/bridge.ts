@@ -85,6 +85,15 @@ export interface DockerLoginInfo {
   /** Where “Link the helper” would put it, and whether that asks for administrator rights (null: not offered). */
   helperLink: { dir: string; elevated: boolean } | null;
 }
+/** Layer explorer: a layer's files; `change` only when listed within an image (against the layers below). */
+export type LayerEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque' | 'other';
+export type LayerChange = 'added' | 'changed' | 'deleted' | 'unchanged';
+export interface LayerEntry { path: string; size: number; type: LayerEntryType; mode: number; linkTarget?: string; change?: LayerChange }
+export interface LayerFiles { digest: string; entries: LayerEntry[]; truncated: boolean }
+/** `files` null: not a tar layer (an artifact's file). */
+export interface LayerFilesSummary { digest: string; mediaType: string; size: number; files: number | null; bytes: number; added: number; changed: number; deleted: number }
+export interface ImageFileEntry extends LayerEntry { layer: number }
+export interface ImageFiles { layers: LayerFilesSummary[]; largest: ImageFileEntry[]; matches: ImageFileEntry[]; matchesTruncated: boolean }
 export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
 
 export interface BerthApi {
@@ -132,6 +141,10 @@ export interface BerthApi {
   logDockerOut(): Promise<DockerLoginInfo>;
   /** Links docker-credential-berth into `helperLink.dir` (the user confirmed first), as Docker Desktop links its helpers. */
   linkDockerHelper(): Promise<DockerLoginInfo>;
+  /** A layer's files (streamed from the blob once, then cached by digest); `manifest` adds what each entry changes below it. */
+  layerFiles(input: { repository: string; digest: string; manifest?: string }): Promise<LayerFiles>;
+  /** An image's layers with their counts, its largest files, and the entries of every layer whose path contains `query`. */
+  imageFiles(input: { repository: string; reference: string; query?: string }): Promise<ImageFiles>;
 }
 export type BerthMethod = keyof BerthApi;
 
@@ -216,6 +229,8 @@ export const INPUT_SCHEMAS = {
   logDockerIn: z.strictObject({ user: userName }),
   logDockerOut: noInput,
   linkDockerHelper: noInput,
+  layerFiles: z.strictObject({ repository: name, digest: z.string().min(1).max(255), manifest: z.string().min(1).max(255).optional() }),
+  imageFiles: z.strictObject({ repository: name, reference: z.string().min(1).max(255), query: z.string().max(4096).optional() }),
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
 /** What the preload exposes as `window.berth`. */

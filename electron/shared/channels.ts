@@ -38,6 +38,8 @@ export const CHANNELS = {
   logDockerIn: 'berth:logDockerIn',
   logDockerOut: 'berth:logDockerOut',
   linkDockerHelper: 'berth:linkDockerHelper',
+  layerFiles: 'berth:layerFiles',
+  imageFiles: 'berth:imageFiles',
 } as const satisfies Record<BerthMethod, `berth:${string}`>;
 export const EVENT_CHANNEL = 'berth:event';
 export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

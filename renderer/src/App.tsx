@@ -17,6 +17,8 @@ import { useSectionFocus } from './hooks/use-section-focus.js';
 import { useTheme } from './hooks/use-theme.js';
 import { defaultRepositoryView, defaultTagView, type ListView } from './pages/list-view.js';
 import { ManifestPage } from './pages/ManifestPage.js';
+import { ImageFilesPage } from './pages/layers/ImageFilesPage.js';
+import { LayerPage } from './pages/layers/LayerPage.js';
 import { RepositoriesPage } from './pages/RepositoriesPage.js';
 import { RepositoryPage } from './pages/RepositoryPage.js';
 import { StoragePage } from './pages/StoragePage.js';
@@ -117,6 +119,8 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   if (route.page === 'storage') page = <StoragePage />;
   else if (route.page === 'access') page = <AccessPage />;
   else if (route.page === 'settings') page = <SettingsPage />;
+  else if (route.page === 'image-files') page = <ImageFilesPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
+  else if (route.page === 'layer') page = <LayerPage key={`${route.repository}@${route.reference}/${route.digest}`} repository={route.repository} reference={route.reference} digest={route.digest} />;
   else if (route.page === 'manifest') page = <ManifestPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
   else if (route.page === 'repository') {
     const view = tagViews[route.repository] ?? defaultTagView;

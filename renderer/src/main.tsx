@@ -6,6 +6,7 @@ import { applyTheme, readTheme } from './hooks/use-theme.js';
 import './styles/theme.css';
 import './styles/app.css';
 import './styles/edges.css';
+import './styles/explorer.css';
 
 // Before the first paint: a remembered dark theme must not flash light.
 applyTheme(document, readTheme(window));

@@ -4,6 +4,7 @@ import type {
   BerthClient, BerthEvent, CertificateInfo, DockerLoginInfo, GcResult, ImportJob, ImportOptions, KeychainState, ListQuery, ManifestDetail, RepositorySummary,
   ServiceStatus, Settings, StorageSummary, TagSummary, TrustInfo, UntaggedManifestSummary,
 } from '../../renderer/src/api/types.js';
+import type { ImageFiles, LayerFiles } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
 
 export interface PendingImport { file: File; opts: ImportOptions | undefined; resolve(job: ImportJob): void; reject(error: unknown): void }
@@ -98,6 +99,25 @@ export class FakeBerth implements BerthClient {
   async listTags(input: ListQuery & { repository: string }) {
     this.record('listTags', input);
     return this.page(this.tags.filter((t) => t.repository === input.repository), input, (t) => ({ name: t.tag, lastPushed: t.created ?? '', size: t.sizeBytes }));
+  }
+
+  /** Layer listings by layer digest, answered as given (the change column included). */
+  readonly layerListings = new Map<string, LayerFiles>();
+  /** Image listings by `repository@reference`; `matches` holds every entry, the fake filters it by the query. */
+  readonly imageListings = new Map<string, ImageFiles>();
+
+  async layerFiles(input: { repository: string; digest: string; manifest?: string }): Promise<LayerFiles> {
+    this.record('layerFiles', input);
+    const listing = this.layerListings.get(input.digest);
+    if (!listing) throw new ApiError({ code: 'NOT_FOUND', message: `${input.repository} has no layer ${input.digest}` });
+    return listing;
+  }
+
+  async imageFiles(input: { repository: string; reference: string; query?: string }): Promise<ImageFiles> {
+    this.record('imageFiles', input);
+    const image = this.imageListings.get(`${input.repository}@${input.reference}`) ?? { layers: [], largest: [], matches: [], matchesTruncated: false };
+    const needle = (input.query ?? '').trim().toLowerCase();
+    return { ...image, matches: needle ? image.matches.filter((m) => m.path.toLowerCase().includes(needle)) : [] };
   }
 
   /** Manifests answered as given (an index, an artifact with referrers…), by `repository@reference`. */

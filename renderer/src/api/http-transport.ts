@@ -11,6 +11,7 @@ const METHODS = [
   'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
+  'layerFiles', 'imageFiles',
 ] as const satisfies readonly (keyof BerthApi)[];
 
 /**

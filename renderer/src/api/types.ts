@@ -8,6 +8,7 @@ export type {
   BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ImportPreview, ListQuery, ListenerState,
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
+  ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
 } from '../../../electron/shared/bridge.js';
 
 /** `preview`: read and verify the archive, say what it would create, store nothing. */

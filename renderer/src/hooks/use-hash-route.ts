@@ -4,6 +4,8 @@ export type Route =
   | { page: 'repositories' }
   | { page: 'repository'; repository: string }
   | { page: 'manifest'; repository: string; reference: string }
+  | { page: 'image-files'; repository: string; reference: string }
+  | { page: 'layer'; repository: string; reference: string; digest: string }
   | { page: 'storage' }
   /** `section`: a card to bring into view (the Push panel's fix links: users, certificate, hosts). */
   | { page: 'access'; section?: string }
@@ -22,7 +24,11 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'access') return parts[1] ? { page: 'access', section: parts[1] } : { page: 'access' };
   if (parts[0] === 'settings') return { page: 'settings' };
   if (parts[0] === 'repo' && parts[1]) {
-    if (parts[2] === 'manifest' && parts[3]) return { page: 'manifest', repository: parts[1], reference: parts[3] };
+    if (parts[2] === 'manifest' && parts[3]) {
+      if (parts[4] === 'files') return { page: 'image-files', repository: parts[1], reference: parts[3] };
+      if (parts[4] === 'layer' && parts[5]) return { page: 'layer', repository: parts[1], reference: parts[3], digest: parts[5] };
+      return { page: 'manifest', repository: parts[1], reference: parts[3] };
+    }
     return { page: 'repository', repository: parts[1] };
   }
   return { page: 'repositories' };
@@ -32,6 +38,8 @@ export const hrefs = {
   repositories: (): string => '#/',
   repository: (name: string): string => `#/repo/${encodeURIComponent(name)}`,
   manifest: (name: string, reference: string): string => `#/repo/${encodeURIComponent(name)}/manifest/${encodeURIComponent(reference)}`,
+  imageFiles: (name: string, reference: string): string => `${hrefs.manifest(name, reference)}/files`,
+  layer: (name: string, reference: string, digest: string): string => `${hrefs.manifest(name, reference)}/layer/${encodeURIComponent(digest)}`,
   storage: (): string => '#/storage',
   access: (section?: string): string => (section ? `#/access/${encodeURIComponent(section)}` : '#/access'),
   settings: (): string => '#/settings',

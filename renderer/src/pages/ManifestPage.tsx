@@ -9,6 +9,9 @@ import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ConfigView } from './ConfigView.js';
 
+/** Layers whose files the explorer can list (tar, compressed or not); an artifact's files are something else. */
+const isTarLayer = (mediaType: string): boolean => /(^|[.+])tar([.+]|$)/.test(mediaType);
+
 export function ManifestPage({ repository, reference }: { repository: string; reference: string }) {
   const { client, notify, navigate } = useApp();
   const [deleting, setDeleting] = useState(false);
@@ -62,14 +65,17 @@ export function ManifestPage({ repository, reference }: { repository: string; re
 
       {m.layers.length ? (
         <section className="card" aria-labelledby="layers-heading">
-          <h2 id="layers-heading">Layers ({m.layers.length}, {formatBytes(layerTotal)})</h2>
+          <div className="card-head">
+            <h2 id="layers-heading">Layers ({m.layers.length}, {formatBytes(layerTotal)})</h2>
+            {m.layers.some((l) => isTarLayer(l.mediaType)) ? <a className="button" href={hrefs.imageFiles(repository, m.digest)}>Explore files</a> : null}
+          </div>
           <table className="list" aria-label="Layers">
             <thead><tr><th scope="col">#</th><th scope="col">Digest</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead>
             <tbody>
               {m.layers.map((l, i) => (
                 <tr key={`${l.digest}-${i}`}>
                   <td>{i + 1}</td>
-                  <td><code title={l.digest}>{shortDigest(l.digest)}</code></td>
+                  <td>{isTarLayer(l.mediaType) ? <a href={hrefs.layer(repository, m.digest, l.digest)} aria-label={`Files of layer ${i + 1}`}><code title={l.digest}>{shortDigest(l.digest)}</code></a> : <code title={l.digest}>{shortDigest(l.digest)}</code>}</td>
                   <td><code>{l.mediaType}</code></td>
                   <td>{formatBytes(l.size)}</td>
                 </tr>
