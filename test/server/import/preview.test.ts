@@ -1,8 +1,10 @@
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isBerthError } from '../../../server/errors/domain.js';
 import { importArchive } from '../../../server/import/index.js';
 import { previewArchive } from '../../../server/import/preview.js';
+import { collectGarbage } from '../../../server/storage/gc.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { createStore, type Store } from '../../../server/storage/store.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
@@ -89,5 +91,49 @@ describe('previewArchive', () => {
     const abort = new AbortController();
     abort.abort(new Error('cancelled'));
     await expect(previewArchive(store, { path: file }, { signal: abort.signal })).rejects.toThrow('cancelled');
+  });
+});
+
+/**
+ * A preview writes nothing visible, but it stages the archive's bytes in the store: racing it against imports
+ * of the same archive and a gc with no grace period, every preview answers the same plan, every import
+ * leaves whole images, and what the previews staged is gone afterwards.
+ */
+describe('previewArchive racing gc and imports', () => {
+  let work: string;
+  beforeAll(() => {
+    work = scratchDir('berth-preview-race-');
+  });
+  afterAll(() => {
+    if (work) removeDir(work);
+  });
+
+  it('plans alike every time, and leaves no staged bytes behind', async () => {
+    const archive = nodePath.join(work, 'race.tar');
+    await writeDockerArchive(archive, [
+      { repoTags: ['race/a:1'], layers: [randomLayer(200_000)] },
+      { repoTags: ['race/b:1'], layers: [randomLayer(100_000, 'b.bin')] },
+    ]);
+    const root = nodePath.join(work, 'root');
+    const store = createStore(new LocalDriver(root));
+    const gc = () => collectGarbage(store, { dryRun: false, blobGraceSeconds: 0, uploadMaxAgeSeconds: 3600 });
+    for (let round = 0; round < 4; round++) {
+      await store.repositories.deleteRepository('race/a').catch(() => undefined);
+      const [p1, , imported, p2] = await Promise.all([
+        previewArchive(store, { path: archive }),
+        gc(),
+        importArchive(store, { path: archive }).then(() => true, (e: unknown) => isBerthError(e) || Promise.reject(e)),
+        previewArchive(store, { path: archive }),
+      ]);
+      expect(p1.tags).toEqual(['race/a:1', 'race/b:1']);
+      expect(p2).toEqual(p1);
+      expect(imported).toBe(true);
+    }
+    // Staged archive bytes wait in _ingest/ (imports and previews alike): none is left once they all ended.
+    const all = files(root);
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((f) => f.split(nodePath.sep).includes('_ingest'))).toEqual([]);
+    await importArchive(store, { path: archive });
+    for (const repository of ['race/a', 'race/b']) expect(await store.repositories.resolveTag(repository, '1')).toBeDefined();
   });
 });
