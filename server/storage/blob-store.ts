@@ -161,7 +161,8 @@ export class BlobStore {
       await this.driver.move(paths.blobData(digest), trashPath);
       return true;
     } catch (err) {
-      if (err instanceof PathNotFoundError) return false;
+      // Gone (another gc took it first): on S3 the copy can fail that way after the move's own check.
+      if (err instanceof PathNotFoundError || !(await this.stat(digest))) return false;
       throw err;
     }
   }

@@ -123,6 +123,7 @@ export async function gcRace(target: GcRaceTarget, options: { path: 'mount' | 'u
   let gcRuns = 0;
   let firstRunStarted: () => void = () => undefined;
   const firstRun = new Promise<void>((resolve) => (firstRunStarted = resolve));
+  let gcFailed: unknown;
   const loop = (async () => {
     while (!done) {
       const running = target.gc();
@@ -130,7 +131,11 @@ export async function gcRace(target: GcRaceTarget, options: { path: 'mount' | 'u
       await running;
       gcRuns++;
     }
-  })();
+  })().catch((err: unknown) => {
+    // A failed gc ends the loop; the pushes finish and the failure is reported after them.
+    gcFailed = err;
+    firstRunStarted();
+  });
 
   const accepted: { name: string; tag: string; image: Image; base: string }[] = [];
   let refused = 0;
@@ -152,6 +157,7 @@ export async function gcRace(target: GcRaceTarget, options: { path: 'mount' | 'u
     done = true;
     await loop;
   }
+  if (gcFailed !== undefined) throw gcFailed;
   // Whatever a gc that overlapped the pushes decided is carried out by now; one more run on top.
   await target.gc();
   gcRuns++;
