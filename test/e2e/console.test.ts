@@ -155,6 +155,22 @@ describe('console in Chromium against the headless server', () => {
     expect(res.status).toBe(404);
   });
 
+  it('lists the manifest a deleted tag left untagged, with when gc may remove it', async () => {
+    await push('e2e/untagged:v1', 50_000);
+    const res = await fetch(`http://${server?.registry}/v2/e2e/untagged/manifests/v1`, { method: 'DELETE' });
+    expect(res.status).toBe(202);
+    await page.evaluate(() => {
+      window.location.hash = '#/repo/e2e%2Funtagged';
+    });
+    const table = page.getByRole('table', { name: 'Untagged manifests of e2e/untagged' });
+    await table.waitFor();
+    const rows = table.locator('tbody tr');
+    expect(await rows.count()).toBe(1);
+    // Pushed moments ago: inside the one-hour grace period, so a gc keeps it until then.
+    expect(await rows.first().textContent()).toContain('removable after');
+    await shot('06b-untagged');
+  });
+
   it('imports a tarball dropped on the window, with progress, and lists its tag', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Images' }).click();
     await page.getByRole('table', { name: 'Repositories' }).waitFor();
@@ -201,11 +217,15 @@ describe('console in Chromium against the headless server', () => {
   it('shows storage usage and a garbage collection preview', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Storage' }).click();
     await page.getByTestId('bytes-used').waitFor();
+    // The deleted tag left its manifest untagged; it was pushed within the grace period, so it goes later.
+    expect(Number(await page.getByTestId('untagged-count').textContent())).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('bytes-later').textContent()).toMatch(/when the grace period ends, (at|between) /);
+    expect(await page.getByRole('list', { name: 'Why the rest is kept' }).textContent()).toContain('used only by untagged manifests pushed within the grace period');
+    expect(await page.getByRole('checkbox', { name: /Also delete untagged manifests/ }).isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Preview (dry run)' }).click();
     const preview = page.getByRole('region', { name: 'Garbage collection preview' });
     await preview.waitFor();
-    // The deleted tag left its manifest and layer without a reference: the dry run finds them.
-    expect(await preview.textContent()).toMatch(/Would remove \d+ blobs?/);
+    expect(await preview.textContent()).toMatch(/Would remove \d+ untagged manifests? and \d+ blobs?/);
     await shot('08-storage');
     expect((page as Page & { problems?: string[] }).problems).toEqual([]);
   });
