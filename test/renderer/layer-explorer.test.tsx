@@ -48,7 +48,7 @@ describe('layer explorer', () => {
     ]);
     fireEvent.click(within(files).getByRole('button', { name: 'etc/' }));
     expect(rows(screen.getByRole('table', { name: 'Files' }))).toEqual([
-      ['old.conf (whiteout)', 'w---------', '−3 B', '', 'deleted'],
+      ['old.conf (whiteout)', '', '−3 B', '', 'deleted'],
       ['os-release', '-rw-r--r--', '11 B', '', 'changed'],
     ]);
     fireEvent.click(screen.getByRole('button', { name: '/' }));

@@ -18,7 +18,8 @@ function ChangeCell({ change }: { change: LayerChange | undefined }) {
 function EntryCells({ entry, bytes }: { entry: LayerEntry | undefined; bytes: number }) {
   return (
     <>
-      <td><code>{entry ? formatMode(entry.type, entry.mode) : 'd---------'}</code></td>
+      {/* A marker's own mode means nothing: it stands for what it deletes. */}
+      <td><code>{entry?.type === 'whiteout' || entry?.type === 'opaque' ? '' : entry ? formatMode(entry.type, entry.mode) : 'd---------'}</code></td>
       <td className="num">{entry?.type === 'whiteout' || entry?.type === 'opaque' ? (entry.size ? `−${formatBytes(entry.size)}` : '') : formatBytes(bytes)}</td>
       <td>{entry?.linkTarget ? <code>{entry.type === 'hardlink' ? 'link to ' : '→ '}{entry.linkTarget}</code> : entry?.type === 'opaque' ? <span className="muted">hides the folder's lower contents</span> : null}</td>
       <td><ChangeCell change={entry?.change} /></td>

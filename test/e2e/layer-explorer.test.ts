@@ -1,0 +1,92 @@
+// End to end: an image pushed with skopeo (two layers, one deleting a file of the other), explored in
+// Debian's Chromium through the headless server: the layers, the largest files, a path search, a layer's folders.
+import { mkdirSync } from 'node:fs';
+import * as nodePath from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir, scratchDir } from '../support/berth.js';
+import { writeDockerArchive } from '../support/images.js';
+import { requireTool, runOk } from '../support/run.js';
+import { buildRenderer, CHROMIUM_ARGS, requireChromium, startHeadless, type Headless } from './headless.js';
+
+/** Pictures for the README's desktop section. */
+const SCREENSHOTS = nodePath.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+let dir: string;
+let server: Headless | undefined;
+let browser: Browser | undefined;
+let page: Page;
+const problems: string[] = [];
+
+const cells = (table: string): Promise<string[][]> =>
+  page.getByRole('table', { name: table }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
+
+beforeAll(async () => {
+  requireTool('skopeo');
+  const executablePath = requireChromium();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  dir = scratchDir('berth-e2e-layers-');
+  await buildRenderer(nodePath.join(dir, 'ui'));
+  server = await startHeadless(nodePath.join(dir, 'data'), nodePath.join(dir, 'ui'));
+  const archive = nodePath.join(dir, 'tools.tar');
+  await writeDockerArchive(archive, [{
+    repoTags: ['team/tools:1.0'],
+    layers: [
+      { files: { 'etc/os-release': Buffer.from('ID=berth\n'), 'etc/old.conf': Buffer.from('old'), 'usr/lib/libexample.so.1': Buffer.alloc(300_000, 1), 'usr/share/doc/readme': Buffer.from('hello') } },
+      { files: { 'etc/.wh.old.conf': Buffer.alloc(0), 'etc/os-release': Buffer.from('ID=berth\nVERSION=2\n'), 'opt/app/data.bin': Buffer.alloc(1_200_000, 2) } },
+    ],
+  }]);
+  await runOk('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `docker-archive:${archive}`, `docker://${server.registry}/team/tools:1.0`]);
+  browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) removeDir(dir);
+});
+
+describe('layer explorer in Chromium', () => {
+  it('shows what each layer does, the largest files and which layer put a path there', async () => {
+    await page.goto(`${server?.consoleUrl}#/repo/team%2Ftools/manifest/1.0`);
+    await page.getByRole('link', { name: 'Explore files' }).click();
+    await page.getByRole('table', { name: 'Layer changes' }).waitFor();
+    const layers = await cells('Layer changes');
+    expect(layers.map((r) => r.slice(3))).toEqual([
+      ['4 (300 kB)', '4', '0', '0'],
+      ['2 (1.2 MB)', '1', '1', '1'],
+    ]);
+    expect(await cells('Largest files')).toEqual([
+      ['/opt/app/data.bin', '1.2 MB', '#2'],
+      ['/usr/lib/libexample.so.1', '300 kB', '#1'],
+      ['/etc/os-release', '19 B', '#2'],
+      ['/usr/share/doc/readme', '5 B', '#1'],
+    ]);
+    await page.getByLabel('Which layer put it there?').fill('libexample');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('table', { name: 'Search results' }).waitFor();
+    expect(await cells('Search results')).toEqual([['/usr/lib/libexample.so.1', '#1', 'added', 'file', '300 kB']]);
+    await page.screenshot({ path: nodePath.join(SCREENSHOTS, 'image-files.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('browses a layer: folders, modes, the whiteout it adds and what it changes', async () => {
+    await page.getByRole('table', { name: 'Layer changes' }).locator('tbody tr').nth(1).getByRole('link').click();
+    await page.getByRole('table', { name: 'Files' }).waitFor();
+    expect(await cells('Files')).toEqual([
+      ['etc/', 'd---------', '19 B', '', ''],
+      ['opt/', 'd---------', '1.2 MB', '', ''],
+    ]);
+    await page.getByRole('button', { name: 'etc/' }).click();
+    await page.getByRole('cell', { name: 'old.conf (whiteout)' }).waitFor();
+    expect(await cells('Files')).toEqual([
+      ['old.conf (whiteout)', '', '−3 B', '', 'deleted'],
+      ['os-release', '-rwxr-xr-x', '19 B', '', 'changed'],
+    ]);
+    expect(await page.getByLabel('Layer changes').textContent()).toContain('1 deleted');
+    await page.screenshot({ path: nodePath.join(SCREENSHOTS, 'layer-files.png') });
+    expect(problems).toEqual([]);
+  });
+});
