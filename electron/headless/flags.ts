@@ -1,5 +1,6 @@
 import { ConfigError, parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
-import { STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/commands/storage-flags.js';
+import { SERVE_OPTIONS, STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/commands/storage-flags.js';
+import { parseMirrorFlag } from '../../server/mirror/config.js';
 import type { Settings } from '../shared/bridge.js';
 import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';
 
@@ -14,6 +15,7 @@ export const USAGE = `usage: berth console [options]        (in a checkout: npm 
   --no-v1                 turn the legacy v1 API off
   --proxy-addr HOST:PORT  TLS + basic-auth proxy listener (default 127.0.0.1:5443)
   --tls-cert FILE --tls-key FILE --htpasswd FILE    turn the proxy on
+  --mirror [PREFIX=]URL   pull-through cache of URL (repeatable; no prefix: Docker Hub mode)
   --console-addr HOST:PORT  the web console (default 127.0.0.1:5080)
   --new-token             replace the console's token (kept in DATA/console-token): every old link stops working
 `;
@@ -39,6 +41,7 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     htpasswd: { type: 'string' },
+    mirror: SERVE_OPTIONS.mirror,
     'console-addr': { type: 'string' },
     'new-token': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -54,6 +57,7 @@ export function parseHeadlessArgs(args: string[]): HeadlessOptions {
     ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
     ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
     ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
+    ...(values.mirror && values.mirror.length > 0 ? { mirrors: values.mirror.map(parseMirrorFlag) } : {}),
     // The console hosts one registry process: the cluster mode of `berth serve` does not apply.
     workers: 1,
   };

@@ -18,6 +18,7 @@ import { BRIDGE_ERRORS, type BerthApi, type BerthEvent, type ImportJob, type Ser
 import { ServiceError } from './bridge-errors.js';
 import { ImportJobs } from './import-jobs.js';
 import { loadImporter, type ImportArchive } from './importer.js';
+import { AppMirrors } from './mirror-services.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { appProxyConfig, createOsApi, type OsOptions } from './os-services.js';
 import { proxyHost } from './proxy-host.js';
@@ -130,12 +131,21 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       // The app's own proxy (certificate generated from the UI) when the configuration names none.
       const proxy = await appProxyConfig(options.dataDir, options.config);
       proxyCertFile = proxy?.tlsCert;
-      await listeners.start(store, configForSettings(proxy ? { ...options.config, proxy } : options.config, settings));
+      await listeners.start(store, mirrors.withMirrors(configForSettings(proxy ? { ...options.config, proxy } : options.config, settings)), mirrors.credentials);
     } finally {
       await refreshHost();
       publishStatus();
     }
   };
+
+  const mirrors = new AppMirrors(options.dataDir, options.config, {
+    store: () => store,
+    ...(options.os?.keychain ? { openKeychain: options.os.keychain } : {}),
+    ...(options.os?.platform ? { platform: options.os.platform } : {}),
+    registryAddress: () => listeners.registryAddress,
+    restartListeners: () => startListeners(),
+  });
+  await mirrors.load();
 
   const osApi = createOsApi({ ...options.os, dataDir: options.dataDir, config: options.config }, {
     settings: () => ({ ...settings }),
@@ -189,6 +199,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     imageFiles: ({ repository, reference, query }) => explore(() => imageFiles(store, layerCache, repository, reference, query)),
     clearImports: async () => jobs.clearFinished(),
     ...osApi,
+    ...mirrors.api,
   };
 
   return {

@@ -5,6 +5,7 @@ import { openRegistryWarning, registryExposureProblem } from '../../server/net/e
 import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';
+import type { CredentialSource } from '../../server/mirror/credentials.js';
 import { PullThrough } from '../../server/mirror/pull-through.js';
 import type { RunningProxy } from '../../server/proxy/tls-proxy.js';
 import type { Store } from '../../server/storage/store.js';
@@ -30,8 +31,11 @@ export class RegistryListeners {
     return this.bound;
   }
 
-  /** Starts both; a failure leaves the failing one in the `error` state and rethrows its clear message. */
-  async start(store: Store, config: BerthConfig): Promise<void> {
+  /**
+   * Starts both; a failure leaves the failing one in the `error` state and rethrows its clear message.
+   * `credentials`: where mirrors' upstream passwords come from (the app's keychain); default the password files.
+   */
+  async start(store: Store, config: BerthConfig, credentials?: CredentialSource): Promise<void> {
     await this.stop();
     // The same rule as `berth serve`: the password-free port never leaves loopback unless chosen, never with the proxy.
     const exposure = registryExposureProblem(config);
@@ -40,8 +44,8 @@ export class RegistryListeners {
       throw new Error(exposure);
     }
     const secret = config.proxy ? proxySecret() : undefined;
-    // The configuration file's `mirrors:` (a pull-through cache), with its password files for credentials.
-    const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log: this.log }) : undefined;
+    // The configuration's `mirrors:` (a pull-through cache) and the app's, with their credential source.
+    const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log: this.log, ...(credentials ? { credentials } : {}) }) : undefined;
     this.mirror = mirror;
     const handler = createServer({
       store,

@@ -95,6 +95,17 @@ export interface LayerFilesSummary { digest: string; mediaType: string; size: nu
 export interface ImageFileEntry extends LayerEntry { layer: number }
 export interface ImageFiles { layers: LayerFilesSummary[]; largest: ImageFileEntry[]; matches: ImageFileEntry[]; matchesTruncated: boolean }
 export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
+/** Pull-through cache: a repository cached from an upstream; `lastCheckedAt`: the latest tag check there (ISO times). */
+export interface CachedRepository { name: string; upstream: string; remoteName: string; lastPulledAt: string; lastCheckedAt: string | null }
+/** `bytes`: only cached repositories use them (what evicting them all frees); `sharedBytes`: also used by your own. */
+export interface CacheInfo { repositories: CachedRepository[]; bytes: number; sharedBytes: number }
+/** `source`: `config` (configuration file or `--mirror`, changed there) or `app` (added in Settings, removable). */
+export interface MirrorInfo { prefix: string | null; url: string; username: string | null; credentials: 'none' | 'keychain' | 'file'; passwordFile: string | null; source: 'config' | 'app' }
+/** `registryUrl`: what Docker's `registry-mirrors` names (null: the registry is not running). */
+export interface MirrorsInfo { mirrors: MirrorInfo[]; keychain: KeychainState; registryUrl: string | null }
+/** A password goes to the keychain (refused when there is none); `passwordFile` names a file holding it instead. */
+export interface MirrorInput { url: string; prefix?: string; username?: string; password?: string; passwordFile?: string }
+export interface EvictResult { dryRun: boolean; olderThanDays: number; repositories: { name: string; upstream: string; lastPulledAt: string }[] }
 
 export interface BerthApi {
   listRepositories(input: ListQuery): Promise<{ total: number; items: RepositorySummary[] }>;
@@ -145,6 +156,15 @@ export interface BerthApi {
   layerFiles(input: { repository: string; digest: string; manifest?: string }): Promise<LayerFiles>;
   /** An image's layers with their counts, its largest files, and the entries of every layer whose path contains `query`. */
   imageFiles(input: { repository: string; reference: string; query?: string }): Promise<ImageFiles>;
+  /** Pull-through cache: the cached repositories with their upstreams, and the bytes only they use. */
+  getCache(): Promise<CacheInfo>;
+  /** Removes cached repositories not pulled for `olderThanDays` (a dry run lists them); the next gc frees their blobs. */
+  evictCache(input: { olderThanDays: number; dryRun: boolean }): Promise<EvictResult>;
+  listMirrors(): Promise<MirrorsInfo>;
+  /** Adds (or replaces, same prefix) a mirror of the app's and restarts the listeners with it. */
+  addMirror(input: MirrorInput): Promise<MirrorsInfo>;
+  /** `prefix` null: the Docker Hub mode mirror. Only mirrors added in the app. */
+  removeMirror(input: { prefix: string | null }): Promise<MirrorsInfo>;
 }
 export type BerthMethod = keyof BerthApi;
 
@@ -231,6 +251,17 @@ export const INPUT_SCHEMAS = {
   linkDockerHelper: noInput,
   layerFiles: z.strictObject({ repository: name, digest: z.string().min(1).max(255), manifest: z.string().min(1).max(255).optional() }),
   imageFiles: z.strictObject({ repository: name, reference: z.string().min(1).max(255), query: z.string().max(4096).optional() }),
+  getCache: noInput,
+  evictCache: z.strictObject({ olderThanDays: z.number().int().min(0).max(36500), dryRun: z.boolean() }),
+  listMirrors: noInput,
+  addMirror: z.strictObject({
+    url: z.string().min(1).max(2048),
+    prefix: z.string().min(1).max(255).optional(),
+    username: z.string().min(1).max(255).regex(/^[^:\s\p{Cc}]+$/u).optional(),
+    password: z.string().min(1).max(4096).optional(),
+    passwordFile: z.string().min(1).max(4096).optional(),
+  }),
+  removeMirror: z.strictObject({ prefix: z.string().min(1).max(255).nullable() }),
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
 /** What the preload exposes as `window.berth`. */

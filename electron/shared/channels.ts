@@ -40,6 +40,11 @@ export const CHANNELS = {
   linkDockerHelper: 'berth:linkDockerHelper',
   layerFiles: 'berth:layerFiles',
   imageFiles: 'berth:imageFiles',
+  getCache: 'berth:getCache',
+  evictCache: 'berth:evictCache',
+  listMirrors: 'berth:listMirrors',
+  addMirror: 'berth:addMirror',
+  removeMirror: 'berth:removeMirror',
 } as const satisfies Record<BerthMethod, `berth:${string}`>;
 export const EVENT_CHANNEL = 'berth:event';
 export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

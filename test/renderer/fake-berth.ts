@@ -5,6 +5,7 @@ import type {
   ServiceStatus, Settings, StorageSummary, TagSummary, TrustInfo, UntaggedManifestSummary,
 } from '../../renderer/src/api/types.js';
 import type { ImageFiles, LayerFiles } from '../../renderer/src/api/types.js';
+import type { CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
 
 export interface PendingImport { file: File; opts: ImportOptions | undefined; resolve(job: ImportJob): void; reject(error: unknown): void }
@@ -240,6 +241,33 @@ export class FakeBerth implements BerthClient {
   }
   async logDockerOut() { this.record('logDockerOut'); this.dockerLogin = { ...this.dockerLogin, helperRegistered: false, user: null }; return this.dockerLogin; }
   async linkDockerHelper() { this.record('linkDockerHelper'); this.dockerLogin = { ...this.dockerLogin, helperOnPath: true }; return this.dockerLogin; }
+
+  /** Pull-through cache: what `getCache` answers; `evictCache` removes repositories last pulled before now − days. */
+  cache: CacheInfo = { repositories: [], bytes: 0, sharedBytes: 0 };
+  mirrors: MirrorInfo[] = [];
+  mirrorKeychain: KeychainState = { available: true };
+  now = new Date('2026-03-01T12:00:00Z');
+  async getCache() { this.record('getCache'); return this.cache; }
+  async evictCache(input: { olderThanDays: number; dryRun: boolean }): Promise<EvictResult> {
+    this.record('evictCache', input);
+    const cutoff = this.now.getTime() - input.olderThanDays * 86_400_000;
+    const going = this.cache.repositories.filter((r) => Date.parse(r.lastPulledAt) < cutoff);
+    if (!input.dryRun) this.cache = { ...this.cache, repositories: this.cache.repositories.filter((r) => !going.includes(r)) };
+    return { ...input, repositories: going.map(({ name, upstream, lastPulledAt }) => ({ name, upstream, lastPulledAt })) };
+  }
+  private mirrorsInfo(): MirrorsInfo { return { mirrors: this.mirrors, keychain: this.mirrorKeychain, registryUrl: 'http://127.0.0.1:5000' }; }
+  async listMirrors() { this.record('listMirrors'); return this.mirrorsInfo(); }
+  async addMirror(input: MirrorInput) {
+    this.record('addMirror', input);
+    if (input.password !== undefined && !this.mirrorKeychain.available) throw new ApiError({ code: 'UNAVAILABLE', message: `the password cannot be kept: ${this.mirrorKeychain.missing}`, hint: 'Name a file that holds only the password (chmod 600) instead.' });
+    const entry: MirrorInfo = {
+      prefix: input.prefix ?? null, url: input.url, username: input.username ?? null, passwordFile: input.passwordFile ?? null, source: 'app',
+      credentials: input.passwordFile !== undefined ? 'file' : input.password !== undefined ? 'keychain' : 'none',
+    };
+    this.mirrors = [...this.mirrors.filter((m) => m.prefix !== entry.prefix), entry];
+    return this.mirrorsInfo();
+  }
+  async removeMirror(input: { prefix: string | null }) { this.record('removeMirror', input); this.mirrors = this.mirrors.filter((m) => m.prefix !== input.prefix); return this.mirrorsInfo(); }
 
   onEvent(listener: (e: BerthEvent) => void): () => void {
     this.listeners.add(listener);

@@ -9,6 +9,7 @@ export type {
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
   ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
+  CachedRepository, CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo,
 } from '../../../electron/shared/bridge.js';
 
 /** `preview`: read and verify the archive, say what it would create, store nothing. */
