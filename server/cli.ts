@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
+import { cleanupCommand } from './commands/cleanup.js';
 import { gcCommand } from './commands/gc.js';
 import { importCommand } from './commands/import.js';
 import { ListenError } from './net/listen.js';
@@ -23,6 +24,7 @@ commands:
   import  load a docker save / OCI archive     FILE (- for stdin) --tag REPO[:TAG] --compress, and serve's flags (--addr ...)
   gc      remove unreferenced blobs            --root DIR --config FILE --dry-run --delete-untagged --grace-seconds N --upload-max-age-seconds N
           and cached repositories not pulled     --evict-cached-days D
+  cleanup apply the cleanup rules, then gc     --root DIR --config FILE --dry-run --grace-seconds N (rules: DATA/cleanup-rules.json)
   console the registry and the web console      the flags of serve, and --console-addr HOST:PORT (berth help console)
           (berth console-url: its link)
   service install or remove the systemd unit  install [--user] [--console] [--data DIR] [--no-enable] [--root DIR] [-- SERVE FLAGS]
@@ -44,6 +46,7 @@ async function serveCommand(args: string[]): Promise<number> {
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: serveCommand,
   gc: (args) => gcCommand(args, out),
+  cleanup: (args) => cleanupCommand(args, out),
   import: (args) => importCommand(args, { out, err: (text) => void process.stderr.write(text), tty: process.stderr.isTTY === true }),
   cert: (args) => certCommand(args, out),
   user: (args) => userCommand(args, out),

@@ -1,4 +1,5 @@
 import { collectGarbage, type GcReport, type KeepReason } from '../storage/gc.js';
+import { MaintenanceHistory, type MaintenanceRun } from '../cleanup/history.js';
 import { evictCached } from '../mirror/evict.js';
 import { checkStorage, openStore } from './serve.js';
 import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
@@ -65,7 +66,24 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
       out(`${dryRun ? 'would evict' : 'evicted'} cached repository ${r.name} (from ${r.upstream}, last pulled ${r.lastPulledAt})`);
     }
   }
+  const startedAt = new Date().toISOString();
   const report = await collectGarbage(store, { dryRun, deleteUntagged: values['delete-untagged'] === true, ...config.gc });
+  await new MaintenanceHistory(config.storage.path).append(gcHistoryEntry(report, { startedAt, dryRun, trigger: 'cli' }));
   for (const line of reportLines(report, dryRun)) out(line);
   return 0;
+}
+
+/** A gc run as the maintenance history (the Storage page, `berth cleanup`) records it. */
+export function gcHistoryEntry(report: GcReport, run: { startedAt: string; dryRun: boolean; trigger: MaintenanceRun['trigger'] }): MaintenanceRun {
+  return {
+    kind: 'gc',
+    startedAt: run.startedAt,
+    finishedAt: new Date().toISOString(),
+    trigger: run.trigger,
+    dryRun: run.dryRun,
+    tagsRemoved: 0,
+    manifestsRemoved: report.manifestsRemoved.length,
+    blobsRemoved: report.blobsRemoved.length,
+    bytesFreed: report.bytesFreed,
+  };
 }
