@@ -7,6 +7,7 @@ import './styles/theme.css';
 import './styles/app.css';
 import './styles/edges.css';
 import './styles/explorer.css';
+import './styles/cache.css';
 
 // Before the first paint: a remembered dark theme must not flash light.
 applyTheme(document, readTheme(window));

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { RepositorySummary } from '../api/types.js';
+import { CachedBadge, useCachedRepositories } from '../components/CachedBadge.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { ListControls } from '../components/ListControls.js';
 import { Pager } from '../components/Pager.js';
@@ -15,6 +16,7 @@ import { PAGE_SIZE, type ListView } from './list-view.js';
 export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; onView(v: ListView): void; onFiles(files: File[]): void }) {
   const { client } = useApp();
   const [deleting, setDeleting] = useState<RepositorySummary | null>(null);
+  const cached = useCachedRepositories();
   const list = useQuery(
     () => client.listRepositories({ query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, view.query, view.sort, view.direction, view.offset],
@@ -60,7 +62,7 @@ export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; on
           <tbody>
             {data.items.map((r) => (
               <tr key={r.name}>
-                <td><a href={hrefs.repository(r.name)}>{r.name}</a></td>
+                <td><a href={hrefs.repository(r.name)}>{r.name}</a>{cached.has(r.name) ? <CachedBadge cached={cached.get(r.name)!} /> : null}</td>
                 <td>{r.tagCount}</td>
                 <td>{formatBytes(r.sizeBytes)}</td>
                 <td>{formatDate(r.lastPushed)}</td>

@@ -1,5 +1,6 @@
 import { Fragment, useEffect, useState } from 'react';
 import type { TagSummary } from '../api/types.js';
+import { CachedBadge, useCachedRepositories } from '../components/CachedBadge.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { ListControls } from '../components/ListControls.js';
@@ -19,6 +20,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
   const [open, setOpen] = useState<string | null>(null);
   const [deletingTag, setDeletingTag] = useState<TagSummary | null>(null);
   const [deletingRepo, setDeletingRepo] = useState(false);
+  const cached = useCachedRepositories().get(repository);
   const tags = useQuery(
     () => client.listTags({ repository, query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, repository, view.query, view.sort, view.direction, view.offset],
@@ -39,6 +41,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
         <h1 id="repo-heading">{repository}</h1>
         {data ? <span className="muted" aria-live="polite">{data.total} {data.total === 1 ? 'tag' : 'tags'}</span> : null}
       </div>
+      {cached ? <p><CachedBadge cached={cached} detail /></p> : null}
       <ListControls
         what="tags"
         query={view.query}

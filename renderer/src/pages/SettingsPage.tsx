@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import { ApiError } from '../api/errors.js';
 import type { Settings } from '../api/types.js';
 import { ErrorCard } from '../components/ErrorCard.js';
+import { MirrorsCard } from '../components/MirrorsCard.js';
 import { useApp } from '../hooks/app-context.js';
 import { useQuery } from '../hooks/use-query.js';
 import { formOf, settingsPatch, takenPort, validateSettings, type SettingsErrors, type SettingsForm } from './settings-form.js';
@@ -175,6 +176,7 @@ export function SettingsPage() {
           {changed ? <span className="muted">Saving restarts the listeners with the new values.</span> : null}
         </div>
       </form>
+      <MirrorsCard />
     </>
   );
 }

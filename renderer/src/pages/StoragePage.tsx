@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { GcResult } from '../api/types.js';
+import { CacheStorage } from '../components/CacheStorage.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { GcReport, KeptList, laterText } from '../components/GcFacts.js';
@@ -57,6 +58,7 @@ export function StoragePage() {
         </dl>
       ) : !storage.error ? <p className="muted" role="status">Loading…</p> : null}
       {s ? <KeptList kept={s.kept} label="Why the rest is kept" /> : null}
+      <CacheStorage />
 
       <section className="card" aria-labelledby="gc-heading">
         <h2 id="gc-heading">Reclaim space</h2>
