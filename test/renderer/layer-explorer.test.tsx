@@ -33,7 +33,8 @@ describe('layer explorer', () => {
     const tag = fake.addTag('svc', '1');
     fake.layerListings.set(layer, { digest: layer, entries, truncated: false });
     renderApp(fake, '#/repo/svc/manifest/1');
-    const link = await screen.findByRole('link', { name: 'Files of layer 1' });
+    // The name carries the digest the link shows (label in name, WCAG 2.5.3).
+    const link = await screen.findByRole('link', { name: /^Files of layer 1, / });
     await goTo(link.getAttribute('href') ?? '');
 
     const files = await screen.findByRole('table', { name: 'Files' });

@@ -75,7 +75,7 @@ export function ManifestPage({ repository, reference }: { repository: string; re
               {m.layers.map((l, i) => (
                 <tr key={`${l.digest}-${i}`}>
                   <td>{i + 1}</td>
-                  <td>{isTarLayer(l.mediaType) ? <a href={hrefs.layer(repository, m.digest, l.digest)} aria-label={`Files of layer ${i + 1}`}><code title={l.digest}>{shortDigest(l.digest)}</code></a> : <code title={l.digest}>{shortDigest(l.digest)}</code>}</td>
+                  <td>{isTarLayer(l.mediaType) ? <a href={hrefs.layer(repository, m.digest, l.digest)} aria-label={`Files of layer ${i + 1}, ${shortDigest(l.digest)}`}><code title={l.digest}>{shortDigest(l.digest)}</code></a> : <code title={l.digest}>{shortDigest(l.digest)}</code>}</td>
                   <td><code>{l.mediaType}</code></td>
                   <td>{formatBytes(l.size)}</td>
                 </tr>
