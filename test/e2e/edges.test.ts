@@ -193,10 +193,16 @@ describe('smooth edges in Chromium against the headless server', () => {
   });
 
   it('has no serious or critical axe finding on any page, light and dark', async () => {
+    const manifest = await fetch(`http://${server?.registry}/v2/e2e/app/manifests/v1`, {
+      headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' },
+    });
+    const layer = ((await manifest.json()) as { layers: { digest: string }[] }).layers[0]?.digest ?? '';
     const pages: [string, string, () => Promise<unknown>][] = [
       ['repositories', '#/', () => page.getByRole('table', { name: 'Repositories' }).waitFor()],
       ['repository', '#/repo/e2e%2Fapp', () => page.getByRole('table', { name: 'Tags of e2e/app' }).waitFor()],
       ['manifest', '#/repo/e2e%2Fapp/manifest/v1', () => page.getByRole('table', { name: 'Layers' }).waitFor()],
+      ['image files', '#/repo/e2e%2Fapp/manifest/v1/files', () => page.getByRole('table', { name: 'Layer changes' }).waitFor()],
+      ['layer', `#/repo/e2e%2Fapp/manifest/v1/layer/${encodeURIComponent(layer)}`, () => page.getByRole('table', { name: 'Files' }).waitFor()],
       ['storage', '#/storage', () => page.getByRole('heading', { name: 'Storage', level: 1 }).waitFor()],
       ['access', '#/access', () => page.getByRole('heading', { name: 'Hosts entry' }).waitFor()],
       ['settings', '#/settings', () => page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor()],
