@@ -65,6 +65,18 @@ export async function planCleanup(store: Store, rules: readonly CleanupRule[], n
   return { ...(await freedBytes(store, items)), protectedTags };
 }
 
+/**
+ * What deleting these tags of one repository would free (the console's bulk delete confirms with it): each
+ * tag with the bytes only it frees, and the total, counted as a cleanup plan counts them.
+ */
+export async function planTagDeletion(store: Store, repository: string, tags: readonly string[]): Promise<CleanupPlan> {
+  const wanted = new Set(tags);
+  const items = (await tagInfos(store, repository))
+    .filter((t) => wanted.has(t.tag))
+    .map((t) => ({ repository, tag: t.tag, digest: t.digest.value, rule: 'selected', pushedAt: t.pushedAt.toISOString() }));
+  return { ...(await freedBytes(store, items)), protectedTags: 0 };
+}
+
 /** The tags one rule takes, before protection. */
 function tagsRuleTakes(rule: CleanupRule, tags: readonly TagInfo[], now: Date): TagInfo[] {
   const selected = rule.match.length > 0 ? tags.filter((t) => matchesAny(rule.match, t.tag)) : [...tags];
@@ -107,7 +119,7 @@ async function freedBytes(store: Store, planned: Omit<CleanupItem, 'bytesFreed'>
     } else {
       roots.push(...(await store.repositories.listRevisions(repository)));
     }
-    await reach(store, repository, roots, kept);
+    await reachFrom(store, repository, roots, kept);
   }
   const counted = new Set<string>();
   const items: CleanupItem[] = [];
@@ -116,7 +128,7 @@ async function freedBytes(store: Store, planned: Omit<CleanupItem, 'bytesFreed'>
     // An untagged child of a tagged index (or referrer of a kept image) is not the rule's to take: gc keeps it.
     if (item.tag === null && kept.has(item.digest)) continue;
     const reached = new Set<string>();
-    await reach(store, item.repository, [parseDigest(item.digest)], reached, kept);
+    await reachFrom(store, item.repository, [parseDigest(item.digest)], reached, kept);
     let bytes = 0;
     for (const d of reached) {
       if (kept.has(d) || counted.has(d)) continue;
@@ -130,7 +142,7 @@ async function freedBytes(store: Store, planned: Omit<CleanupItem, 'bytesFreed'>
 }
 
 /** Adds to `into` every blob a manifest in `roots` reaches in `repository` (children, referrers), stopping at `stop`. */
-async function reach(store: Store, repository: string, roots: Digest[], into: Set<string>, stop: ReadonlySet<string> = new Set()): Promise<void> {
+export async function reachFrom(store: Store, repository: string, roots: Digest[], into: Set<string>, stop: ReadonlySet<string> = new Set()): Promise<void> {
   const seen = new Set<string>();
   const queue = [...roots];
   while (queue.length > 0) {

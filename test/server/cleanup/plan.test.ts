@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { planCleanup } from '../../../server/cleanup/plan.js';
+import { planCleanup, planTagDeletion } from '../../../server/cleanup/plan.js';
+import { storageUsage } from '../../../server/cleanup/usage.js';
 import { cleanupRuleSchema, globMatcher, type CleanupRule } from '../../../server/cleanup/rules.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { createStore, type Store } from '../../../server/storage/store.js';
@@ -114,5 +115,27 @@ describe('planCleanup', () => {
     expect(without.items).toEqual([]);
     const plan = await planCleanup(store, [rule({ id: 'untagged', untagged: true })], now);
     expect(plan.items).toEqual([expect.objectContaining({ repository: 'app/web', tag: null, digest: loose.digest, rule: 'untagged', bytesFreed: loose.bytes })]);
+  });
+});
+
+describe('planTagDeletion and storageUsage', () => {
+  it('selected tags: each with the bytes only it frees, the total once', async () => {
+    const a = await image(store, 'app/web', 'a', 'a', ['shared', 'own a']);
+    await image(store, 'app/web', 'b', 'b', ['shared', 'own b']);
+    const plan = await planTagDeletion(store, 'app/web', ['a', 'missing']);
+    expect(plan.items.map((i) => [i.tag, i.rule, i.bytesFreed])).toEqual([['a', 'selected', a.bytes - 'shared'.length]]);
+    const both = await planTagDeletion(store, 'app/web', ['a', 'b']);
+    expect(both.bytesFreed).toBe((await storageUsage(store)).totalBytes);
+  });
+
+  it('per repository: what only it uses apart from what it shares; the total counts each blob once', async () => {
+    const web = await image(store, 'app/web', 'web', 'v1', ['base', 'web layer']);
+    const api = await image(store, 'app/api', 'api', 'v1', ['base']);
+    const usage = await storageUsage(store);
+    const byName = Object.fromEntries(usage.repositories.map((r) => [r.name, r]));
+    expect(byName['app/web']).toEqual({ name: 'app/web', bytes: web.bytes, ownBytes: web.bytes - 'base'.length, sharedBytes: 'base'.length });
+    expect(byName['app/api']).toEqual({ name: 'app/api', bytes: api.bytes, ownBytes: api.bytes - 'base'.length, sharedBytes: 'base'.length });
+    expect(usage.totalBytes).toBe(web.bytes + api.bytes - 'base'.length);
+    expect(usage.sharedBytes).toBe('base'.length);
   });
 });
