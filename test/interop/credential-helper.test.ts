@@ -2,16 +2,16 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerCredentialHelper, unregisterCredentialHelper } from '../../../electron/os/docker/docker-config.js';
-import { removeDir, scratchDir } from '../../support/berth.js';
-import { startDockerd, type Dockerd } from '../../support/dockerd.js';
-import { randomLayer, writeDockerArchive } from '../../support/images.js';
-import { requireTool, run } from '../../support/run.js';
-import { startProxiedBerth, type ProxiedBerth } from '../../interop/proxy-support.js';
-import { startSecretService, type SecretService } from './secret-service.js';
+import { registerCredentialHelper, unregisterCredentialHelper } from '../../electron/os/docker/docker-config.js';
+import { removeDir, scratchDir } from '../support/berth.js';
+import { startDockerd, type Dockerd } from '../support/dockerd.js';
+import { randomLayer, writeDockerArchive } from '../support/images.js';
+import { requireTool, run } from '../support/run.js';
+import { startProxiedBerth, type ProxiedBerth } from './proxy-support.js';
+import { startSecretService, type SecretService } from '../electron/os/secret-service.js';
 
 const HOST = 'registry.berth.test';
-const HELPER_DIR = nodePath.resolve(import.meta.dirname, '..', '..', '..', 'electron', 'os', 'docker');
+const HELPER_DIR = nodePath.resolve(import.meta.dirname, '..', '..', 'electron', 'os', 'docker');
 const HELPER = nodePath.join(HELPER_DIR, 'docker-credential-berth');
 
 let service: SecretService;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
-import { S3Driver } from '../../../../server/storage/drivers/s3.js';
-import { startSwiftS3, type SwiftS3 } from '../../../support/s3.js';
-import { describeDriverConformance } from '../driver-conformance.js';
+import { S3Driver } from '../../server/storage/drivers/s3.js';
+import { startSwiftS3, type SwiftS3 } from '../support/s3.js';
+import { describeDriverConformance } from '../server/storage/driver-conformance.js';
 
 let swift: SwiftS3;
 beforeAll(async () => {
