@@ -8,7 +8,7 @@ export interface BenchOptions {
   readonly reps: number;
   readonly largeReps: number;
   readonly wrkSeconds: number;
-  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; docker: boolean; s3: boolean };
+  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; docker: boolean; s3: boolean; layers: boolean };
   readonly workDir: string;
   readonly json: string;
   readonly sizes: {
@@ -31,8 +31,9 @@ export const USAGE = `usage: npm run bench -- [options]
                       never more than --reps)
   --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
   --no-core --no-proxy --no-import --no-mirror --no-catalog --no-docker   skip a section
+  --layers            add the layer explorer section (listing a 1 GiB layer, first and cached)
   --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
-  --all               every section, S3 included
+  --all               every section, S3 and the layer explorer included
   --work-dir DIR      where images and registry roots go (default: the OS temp dir)
   --json FILE         where the table is saved (default test/artifacts/bench.json)`;
 
@@ -52,6 +53,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       'no-catalog': { type: 'boolean' },
       'no-docker': { type: 'boolean' },
       storage: { type: 'string' },
+      layers: { type: 'boolean' },
       all: { type: 'boolean' },
       'work-dir': { type: 'string' },
       json: { type: 'string' },
@@ -84,6 +86,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       catalog: !values['no-catalog'],
       docker: !values['no-docker'],
       s3: values.storage === 's3' || values.all === true,
+      layers: values.layers === true || values.all === true,
     },
     workDir: values['work-dir'] ?? tmpdir(),
     json: values.json ?? `${repoRoot}/test/artifacts/bench.json`,

@@ -87,6 +87,12 @@ async function main(): Promise<void> {
       run: async (ctx) => (await loadSection('./sections/docker.js', 'dockerSection'))(ctx),
     },
     {
+      name: 'layers',
+      wanted: options.sections.layers,
+      tools: ['tar'],
+      run: async (ctx) => (await loadSection('./sections/layers.js', 'layersSection'))(ctx),
+    },
+    {
       name: 's3',
       wanted: options.sections.s3,
       requires: 'server/storage/drivers/s3.ts',
