@@ -3,6 +3,7 @@ import * as nodePath from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type BerthConfig, type ListenAddress } from '../../server/config.js';
 import { writeFileAtomic } from '../../server/fs/atomic-file.js';
+import { KeyedMutex } from '../../server/fs/keyed-mutex.js';
 import { resolveMirrors, type MirrorConfig } from '../../server/mirror/config.js';
 import { configCredentials, type CredentialSource } from '../../server/mirror/credentials.js';
 import { evictCached } from '../../server/mirror/evict.js';
@@ -48,6 +49,8 @@ export class AppMirrors {
   private readonly file: string;
   private saved: SavedMirror[] = [];
   private opened: Promise<Keychain> | undefined;
+  /** Adds and removes read, change and write the list (and the keychain): one at a time, none lost. */
+  private readonly changes = new KeyedMutex();
 
   constructor(
     dataDir: string,
@@ -130,23 +133,25 @@ export class AppMirrors {
     },
     evictCache: async ({ olderThanDays, dryRun }) => ({ dryRun, olderThanDays, repositories: await evictCached(this.host.store(), { olderThanDays, dryRun }) }),
     listMirrors: () => this.info(),
-    addMirror: (input) => this.add(input),
-    removeMirror: async ({ prefix }) => {
-      const key = prefix ?? '';
-      const entry = this.saved.find((m) => (m.prefix ?? '') === key);
-      if (!entry) {
-        const inConfig = (this.config.mirrors ?? []).some((m) => (m.prefix ?? '') === key);
-        throw new ServiceError(BRIDGE_ERRORS.notFound, `no mirror ${prefix === null ? 'in Docker Hub mode' : `for ${prefix}/`} was added in the app`, inConfig ? 'It comes from the configuration file or a --mirror flag: remove it there.' : undefined);
-      }
-      await this.save(this.saved.filter((m) => m !== entry));
-      if (entry.keychain) {
-        const keychain = await this.keychain();
-        if (!(keychain instanceof OsError)) await keychain.delete(mirrorAccount(entry));
-      }
-      await this.host.restartListeners().catch(() => undefined);
-      return this.info();
-    },
+    addMirror: (input) => this.changes.run('mirrors', () => this.add(input)),
+    removeMirror: ({ prefix }) => this.changes.run('mirrors', () => this.remove(prefix)),
   };
+
+  private async remove(prefix: string | null): Promise<MirrorsInfo> {
+    const key = prefix ?? '';
+    const entry = this.saved.find((m) => (m.prefix ?? '') === key);
+    if (!entry) {
+      const inConfig = (this.config.mirrors ?? []).some((m) => (m.prefix ?? '') === key);
+      throw new ServiceError(BRIDGE_ERRORS.notFound, `no mirror ${prefix === null ? 'in Docker Hub mode' : `for ${prefix}/`} was added in the app`, inConfig ? 'It comes from the configuration file or a --mirror flag: remove it there.' : undefined);
+    }
+    await this.save(this.saved.filter((m) => m !== entry));
+    if (entry.keychain) {
+      const keychain = await this.keychain();
+      if (!(keychain instanceof OsError)) await keychain.delete(mirrorAccount(entry));
+    }
+    await this.host.restartListeners().catch(() => undefined);
+    return this.info();
+  }
 
   private async add(input: MirrorInput): Promise<MirrorsInfo> {
     if (input.password !== undefined && input.passwordFile !== undefined) throw new ServiceError(BRIDGE_ERRORS.invalidInput, 'give a password or a password file, not both');
@@ -183,7 +188,7 @@ export class AppMirrors {
     }
     await this.save([...this.saved.filter((m) => m !== previous), entry]);
     // The old entry's keychain item goes once the new entry no longer uses it (another URL, or no password now).
-    if (previous?.keychain && mirrorAccount(previous) !== mirrorAccount(entry) || (previous?.keychain && !entry.keychain)) {
+    if (previous?.keychain && (mirrorAccount(previous) !== mirrorAccount(entry) || !entry.keychain)) {
       const keychain = await this.keychain();
       if (!(keychain instanceof OsError)) await keychain.delete(mirrorAccount(previous));
     }

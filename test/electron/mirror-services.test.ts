@@ -153,6 +153,45 @@ describe('mirrors added in the console', () => {
     await expect(svc.api.removeMirror({ prefix: null })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
+  it('concurrent adds all land; eviction races itself and gc, and the user\'s own repository stays whole', async () => {
+    const upDir = scratchDir('berth-mirror-up-');
+    const upstream = await upstreamWithPassword(upDir);
+    cleanups.push(() => removeDir(upDir), () => upstream.close());
+    const { svc, root } = await services();
+    const prefixes = ['a', 'b', 'c', 'd', 'e'];
+    await Promise.all(prefixes.map((prefix) => svc.api.addMirror({ url: upstream.url, prefix, username: 'me', password: PASSWORD })));
+    expect((await svc.api.listMirrors()).mirrors.map((m) => m.prefix).sort()).toEqual(prefixes);
+    expect((JSON.parse(await readFile(nodePath.join(root, MIRRORS_FILE), 'utf8')) as { prefix: string }[]).map((m) => m.prefix).sort()).toEqual(prefixes);
+
+    const base = (await svc.api.listMirrors()).registryUrl as string;
+    for (const prefix of prefixes) expect((await fetch(`${base}/v2/${prefix}/lib/app/manifests/v1`, { headers: { Accept: OCI } })).status).toBe(200);
+    // The user's own image, sharing the upstream's config blob.
+    const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
+    await pushBlob(base, 'mine', config);
+    const own = JSON.stringify({ schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.byteLength }, layers: [] });
+    expect((await putManifest(base, 'mine', 'v1', own, OCI)).status).toBe(201);
+    expect((await svc.api.getCache()).repositories).toHaveLength(5);
+
+    const results = await Promise.all([
+      svc.api.evictCache({ olderThanDays: 0, dryRun: false }),
+      svc.api.evictCache({ olderThanDays: 0, dryRun: false }),
+      svc.api.runGc({ dryRun: false, deleteUntagged: true }),
+    ]);
+    const evicted = [...(results[0] as { repositories: { name: string }[] }).repositories, ...(results[1] as { repositories: { name: string }[] }).repositories].map((r) => r.name);
+    expect(new Set(evicted)).toEqual(new Set(prefixes.map((p) => `${p}/lib/app`)));
+    await svc.api.runGc({ dryRun: false, deleteUntagged: true });
+    expect((await svc.api.getCache()).repositories).toEqual([]);
+    const mine = await fetch(`${base}/v2/mine/manifests/v1`, { headers: { Accept: OCI } });
+    expect(mine.status).toBe(200);
+    expect(await mine.text()).toBe(own);
+    const blob = await fetch(`${base}/v2/mine/blobs/${sha256(config)}`);
+    expect(Buffer.from(await blob.arrayBuffer()).equals(config)).toBe(true);
+
+    await Promise.all(prefixes.map((prefix) => svc.api.removeMirror({ prefix })));
+    expect((await svc.api.listMirrors()).mirrors).toEqual([]);
+    expect(await secrets.search()).not.toContain('mirror:');
+  }, 90_000);
+
   it('a mirror from the configuration is listed, cannot be replaced or removed here', async () => {
     const root = scratchDir('berth-mirror-svc-');
     const config = resolveConfig({ env: {}, flags: { storage: { path: nodePath.join(root, 'store') }, addr: '127.0.0.1:0', mirrors: [{ url: 'http://127.0.0.1:9' }] } });
