@@ -1,6 +1,7 @@
 // End to end: the pull-through cache in the console, in Chromium against `berth console --mirror`. The upstream
 // is another Berth on loopback; no keychain on this console (no D-Bus), so a mirror's password is refused.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as nodePath from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import { buildRenderer, CHROMIUM_ARGS, requireChromium, startHeadless, type Head
 
 const ARTIFACTS = nodePath.resolve(import.meta.dirname, '..', 'artifacts', 'e2e');
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let dir: string;
 let upstream: TestRegistry;
@@ -17,6 +19,22 @@ let server: Headless | undefined;
 let browser: Browser | undefined;
 let page: Page;
 const problems: string[] = [];
+const findings: string[] = [];
+
+interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[]; failureSummary?: string }[] }
+
+/** axe-core on the page as it is, in the light and the dark theme: serious and critical findings are kept. */
+async function axeBothThemes(where: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  for (const theme of ['light', 'dark']) {
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme);
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+      return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+    });
+    findings.push(...violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${where} (${theme}): [${v.impact}] ${v.id} — ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}`).join('\n')}`));
+  }
+}
 
 async function pushImage(base: string, name: string, tag: string, payload: string): Promise<void> {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', payload }));
@@ -79,6 +97,7 @@ describe('pull-through cache in the console (Chromium, berth console --mirror)',
     expect(await time.getAttribute('title')).toBe(await page.evaluate((at) => new Date(at).toString(), iso));
     const ownRow = table.getByRole('row').filter({ has: page.getByRole('link', { name: 'mine', exact: true }) });
     expect(await ownRow.getByTestId('cached-badge').count()).toBe(0);
+    await axeBothThemes('repositories');
 
     await table.getByRole('link', { name: 'up/lib/app' }).click();
     await page.getByRole('heading', { name: 'up/lib/app' }).waitFor();
@@ -86,6 +105,7 @@ describe('pull-through cache in the console (Chromium, berth console --mirror)',
     await badge.waitFor();
     expect(await badge.textContent()).toMatch(/last checked .+, last pulled .+/);
     expect(await badge.locator('time').count()).toBe(2);
+    await axeBothThemes('repository');
     await page.screenshot({ path: nodePath.join(ARTIFACTS, 'cache-repository.png') });
   });
 
@@ -100,6 +120,7 @@ describe('pull-through cache in the console (Chromium, berth console --mirror)',
     await list.waitFor();
     expect(await list.getByRole('listitem').allTextContents()).toEqual([expect.stringMatching(/^up\/lib\/app \(from http:\/\/127\.0\.0\.1:\d+, last pulled /)]);
     await page.screenshot({ path: nodePath.join(ARTIFACTS, 'cache-storage.png') });
+    await axeBothThemes('storage');
     await section.getByRole('button', { name: 'Evict 1' }).click();
     await expect.poll(() => section.getByTestId('cache-repositories').textContent()).toBe('0');
     const gone = await fetch(`http://${server?.registry}/v2/up/lib/app/tags/list`);
@@ -124,6 +145,7 @@ describe('pull-through cache in the console (Chromium, berth console --mirror)',
     const alert = card.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('the password cannot be kept: No keychain');
+    await axeBothThemes('settings');
 
     await card.getByLabel('User name').fill('');
     await card.getByLabel('Password', { exact: true }).fill('');
@@ -142,5 +164,6 @@ describe('pull-through cache in the console (Chromium, berth console --mirror)',
     await card.getByRole('button', { name: `Remove mirror ${upstream.url}` }).click();
     await expect.poll(() => mirrors.textContent()).not.toContain('Docker Hub mode');
     expect(problems).toEqual([]);
+    expect(findings).toEqual([]);
   });
 });
