@@ -11,7 +11,10 @@ export interface HistoryEntry { created: string | null; createdBy: string; empty
 export interface ImageConfigSummary {
   architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;
   entrypoint: string[]; cmd: string[]; workingDir?: string; user?: string; history: HistoryEntry[];
+  exposedPorts: string[]; volumes: string[]; healthcheck?: Healthcheck; stopSignal?: string;
 }
+/** Durations in seconds (the config keeps nanoseconds). */
+export interface Healthcheck { test: string[]; interval?: number; timeout?: number; startPeriod?: number; retries?: number }
 export interface ReferrerInfo { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }
 export interface ManifestDetail {
   repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];

@@ -1,7 +1,7 @@
 import { parseDigest } from '../oci/digest.js';
 import type { Descriptor } from '../oci/manifest.js';
 import type { Store } from '../storage/store.js';
-import type { HistoryEntry, ImageConfigSummary } from './types.js';
+import type { Healthcheck, HistoryEntry, ImageConfigSummary } from './types.js';
 
 /** What the catalog keeps per manifest digest. A digest fixes the content, so facts never go stale. */
 export interface ManifestFacts {
@@ -24,6 +24,16 @@ export function platformOf(p: Descriptor['platform'] | { os?: unknown; architect
   const variant = str(p.variant);
   if (variant) parts.push(variant);
   return parts.join('/');
+}
+
+/** HEALTHCHECK as the config stores it (durations in nanoseconds), in seconds; `NONE` and empty tests stay as given. */
+function healthcheckOf(v: unknown): Healthcheck | undefined {
+  if (!isObject(v)) return undefined;
+  const test = strings(v.Test);
+  if (test.length === 0) return undefined;
+  const seconds = (ns: unknown): number | undefined => (typeof ns === 'number' && Number.isFinite(ns) && ns > 0 ? ns / 1e9 : undefined);
+  const optional = { interval: seconds(v.Interval), timeout: seconds(v.Timeout), startPeriod: seconds(v.StartPeriod), retries: typeof v.Retries === 'number' && v.Retries > 0 ? v.Retries : undefined };
+  return { test, ...Object.fromEntries(Object.entries(optional).filter(([, x]) => x !== undefined)) };
 }
 
 /** The parts of an image config the UI shows; tolerant of missing or odd fields (configs come from anywhere). */
@@ -52,6 +62,11 @@ export function summarizeConfig(body: Buffer): ImageConfigSummary | null {
     entrypoint: strings(c.Entrypoint),
     cmd: strings(c.Cmd),
     history,
+    // Both are sets in the config (`{"80/tcp": {}}`): the keys are what matters.
+    exposedPorts: isObject(c.ExposedPorts) ? Object.keys(c.ExposedPorts) : [],
+    volumes: isObject(c.Volumes) ? Object.keys(c.Volumes) : [],
+    ...(healthcheckOf(c.Healthcheck) ? { healthcheck: healthcheckOf(c.Healthcheck) as Healthcheck } : {}),
+    ...(str(c.StopSignal) ? { stopSignal: str(c.StopSignal) as string } : {}),
   };
 }
 

@@ -136,7 +136,7 @@ export class FakeBerth implements BerthClient {
       layers: [{ digest: `sha256:${'a'.repeat(64)}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 734_003 }],
       config: {
         architecture: 'amd64', os: 'linux', created: '2026-01-01T00:00:00Z', env: ['PATH=/usr/bin'], labels: { 'org.example.team': 'infra' },
-        entrypoint: ['/entry.sh'], cmd: ['serve'], workingDir: '/app', user: 'app',
+        entrypoint: ['/entry.sh'], cmd: ['serve'], workingDir: '/app', user: 'app', exposedPorts: [], volumes: [],
         history: [{ created: '2026-01-01T00:00:00Z', createdBy: 'RUN apk add curl', emptyLayer: false }],
       },
       referrers: [], raw: '{"schemaVersion":2}',

@@ -111,3 +111,37 @@ describe('layer explorer', () => {
     expect((await screen.findByRole('alert')).textContent).toContain(`svc has no layer ${second}`);
   });
 });
+
+describe('Dockerfile view', () => {
+  it('shows the history as Dockerfile lines, ports, volumes, the healthcheck and URL labels as links (http and https only)', async () => {
+    const fake = new FakeBerth();
+    fake.addTag('svc', '1');
+    const base = await fake.getManifest({ repository: 'svc', reference: '1' });
+    fake.manifests.set('svc@1', {
+      ...base,
+      layers: [{ digest: layer, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 734_003 }, { digest: second, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', size: 2_000 }],
+      config: {
+        ...base.config!,
+        exposedPorts: ['8080/tcp', '53/udp'], volumes: ['/data'], stopSignal: 'SIGQUIT',
+        healthcheck: { test: ['CMD-SHELL', 'curl -f http://localhost/ || exit 1'], interval: 30, timeout: 5, retries: 3 },
+        labels: { 'org.opencontainers.image.source': 'https://github.com/example/svc', 'org.example.bad': 'javascript:alert(1)', 'org.example.team': 'infra' },
+        history: [
+          { created: '2026-01-01T00:00:00Z', createdBy: '/bin/sh -c #(nop) ADD file:abc in / ', emptyLayer: false },
+          { created: '2026-01-01T00:00:00Z', createdBy: '/bin/sh -c #(nop)  CMD ["sh"]', emptyLayer: true },
+          { created: '2026-01-01T00:00:00Z', createdBy: 'RUN /bin/sh -c apk add curl # buildkit', emptyLayer: false },
+          { created: '2026-01-01T00:00:00Z', createdBy: 'EXPOSE map[8080/tcp:{}]', emptyLayer: true },
+        ],
+      },
+    });
+    renderApp(fake, '#/repo/svc/manifest/1');
+    const dockerfile = await screen.findByLabelText('Dockerfile');
+    expect(Array.from(dockerfile.children, (c) => c.textContent)).toEqual(['ADD file:abc in /', 'CMD ["sh"]', 'RUN apk add curl', 'EXPOSE map[8080/tcp:{}]']);
+    expect(rows(screen.getByRole('table', { name: 'History' })).map((r) => r[2])).toEqual(['734 kB', 'empty', '2.0 kB', 'empty']);
+    const config = screen.getByRole('region', { name: 'Configuration' });
+    const facts = Object.fromEntries(Array.from(config.querySelectorAll('dt'), (dt) => [dt.textContent, dt.nextElementSibling?.textContent]));
+    expect(facts).toMatchObject({ 'Exposed ports': '8080/tcp53/udp', Volumes: '/data', Healthcheck: '--interval=30s --timeout=5s --retries=3 CMD curl -f http://localhost/ || exit 1', 'Stop signal': 'SIGQUIT' });
+    const labels = within(config).getByRole('table', { name: 'Labels' });
+    expect(within(labels).getAllByRole('link').map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('rel')])).toEqual([['https://github.com/example/svc', 'https://github.com/example/svc', 'noopener noreferrer']]);
+    expect(labels.textContent).toContain('javascript:alert(1)');
+  });
+});

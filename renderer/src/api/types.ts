@@ -8,7 +8,7 @@ export type {
   BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ImportPreview, ListQuery, ListenerState,
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
-  ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
+  Healthcheck, LayerInfo, ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
   CachedRepository, CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo,
 } from '../../../electron/shared/bridge.js';
 

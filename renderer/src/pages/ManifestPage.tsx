@@ -85,7 +85,7 @@ export function ManifestPage({ repository, reference }: { repository: string; re
         </section>
       ) : null}
 
-      {m.config ? <ConfigView config={m.config} /> : null}
+      {m.config ? <ConfigView config={m.config} layers={m.layers} /> : null}
 
       {m.referrers.length ? (
         <section className="card" aria-labelledby="referrers-heading">
