@@ -24,7 +24,9 @@ async function layerTar(items: Item[]): Promise<Buffer> {
   for (const item of items) {
     // Files always get a body (whiteouts are empty files): without one, tar-stream waits for a stream.
     const body = (item.type ?? 'file') === 'file' ? Buffer.from(item.content ?? '') : undefined;
-    pack.entry({ name: item.name, type: item.type ?? 'file', mode: item.mode ?? 0o644, mtime: new Date(0), ...(item.linkname ? { linkname: item.linkname } : {}), ...(body ? { size: body.byteLength } : {}) }, body);
+    const header = { name: item.name, type: item.type ?? 'file', mode: item.mode ?? 0o644, mtime: new Date(0), ...(item.linkname ? { linkname: item.linkname } : {}), ...(body ? { size: body.byteLength } : {}) } as const;
+    if (body) pack.entry(header, body);
+    else pack.entry(header);
   }
   pack.finalize();
   const chunks: Buffer[] = [];
