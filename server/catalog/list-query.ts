@@ -1,3 +1,4 @@
+import { naturalCompare } from './natural-order.js';
 import type { ListQuery, Page } from './types.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -17,7 +18,7 @@ export function answerQuery<T>(rows: readonly { key: Sortable; haystack: string;
   const matching = needle === '' ? rows.slice() : rows.filter((r) => r.haystack.includes(needle));
   const sort = query.sort ?? 'name';
   const sign = (query.direction ?? (sort === 'name' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
-  const byName = (a: Sortable, b: Sortable): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const byName = (a: Sortable, b: Sortable): number => naturalCompare(a.name, b.name);
   const compare =
     sort === 'name'
       ? (a: Sortable, b: Sortable) => sign * byName(a, b)
