@@ -18,6 +18,7 @@ import { BRIDGE_ERRORS, type BerthApi, type BerthEvent, type ImportJob, type Ser
 import { ServiceError } from './bridge-errors.js';
 import { ImportJobs } from './import-jobs.js';
 import { loadImporter, type ImportArchive } from './importer.js';
+import { AppCleanup } from './cleanup-services.js';
 import { AppMirrors } from './mirror-services.js';
 import { RegistryListeners } from './registry-listeners.js';
 import { appProxyConfig, createOsApi, type OsOptions } from './os-services.js';
@@ -36,6 +37,8 @@ export interface ServiceOptions {
   readonly overrides?: Partial<Settings>;
   readonly importer?: () => Promise<ImportArchive>;
   readonly catalogRefreshMs?: number;
+  /** Quiet time after a push before the after-push cleanup runs (default a minute). */
+  readonly cleanupDebounceMs?: number;
   /** Called after settings were applied and saved (the desktop app sets its login item from it). */
   readonly onSettingsSaved?: (settings: Settings) => void;
   /** OS dependencies of the users/certificate/trust/hosts features (electron/os); defaults are the real ones. */
@@ -147,6 +150,19 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
   });
   await mirrors.load();
 
+  // Pushes reach the automation through the services' own events: they outlive a change of storage folder.
+  const cleanup = new AppCleanup(options.dataDir, {
+    store: () => store,
+    gc: () => ({ ...options.config.gc }),
+    log,
+    ...(options.cleanupDebounceMs !== undefined ? { debounceMs: options.cleanupDebounceMs } : {}),
+    onPushed: (listener) => {
+      const forward = (event: BerthEvent): void => void (event.type === 'pushed' && listener());
+      events.on('event', forward);
+      return () => void events.off('event', forward);
+    },
+  });
+
   const osApi = createOsApi({ ...options.os, dataDir: options.dataDir, config: options.config }, {
     settings: () => ({ ...settings }),
     proxyPort: () => (listeners.proxyState.state === 'running' ? Number(/:(\d+)$/.exec(listeners.proxyState.address)?.[1] ?? settings.proxyPort) : settings.proxyPort),
@@ -162,7 +178,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     deleteRepository: async ({ repository }) => store.repositories.deleteRepository(assertName(repository)),
     getStorage: () => storageSummary(store, catalog, gcOptions()),
     // The console deletes untagged manifests unless told not to: a deleted tag should give its space back.
-    runGc: ({ dryRun, deleteUntagged }) => runGc(store, gcOptions(), { dryRun, deleteUntagged: deleteUntagged ?? true }),
+    runGc: ({ dryRun, deleteUntagged }) => runGc(store, gcOptions(), { dryRun, deleteUntagged: deleteUntagged ?? true }, (report, startedAt) => cleanup.recordGc(report, startedAt, dryRun)),
     listUntagged: ({ repository }) => listUntagged(store, assertName(repository), gcOptions()),
     // The proxy reloads a replaced certificate by itself: read its name afresh.
     getStatus: async () => {
@@ -200,6 +216,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     clearImports: async () => jobs.clearFinished(),
     ...osApi,
     ...mirrors.api,
+    ...cleanup.api,
   };
 
   return {
@@ -214,8 +231,10 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       } catch (err) {
         log(`berth: cannot start the registry: ${(err as Error).message}`);
       }
+      await cleanup.start();
     },
     close: async () => {
+      cleanup.stop();
       await jobs.cancelAll();
       await listeners.stop();
       catalog.close();

@@ -7,17 +7,17 @@ import { KeyedMutex } from '../../server/fs/keyed-mutex.js';
 import { resolveMirrors, type MirrorConfig } from '../../server/mirror/config.js';
 import { configCredentials, type CredentialSource } from '../../server/mirror/credentials.js';
 import { evictCached } from '../../server/mirror/evict.js';
-import { MirrorRecords } from '../../server/mirror/records.js';
+import { MirrorRecords, type MirrorRecord } from '../../server/mirror/records.js';
 import { cacheUsage } from '../../server/mirror/usage.js';
 import { isLoopbackHost } from '../../server/net/exposure.js';
 import type { Store } from '../../server/storage/store.js';
 import { OsError } from '../os/exec.js';
 import { createKeychain, loadKeyring, probeKeychain, type Keychain } from '../os/keychain/keychain.js';
-import { BRIDGE_ERRORS, type BerthApi, type KeychainState, type MirrorInfo, type MirrorInput, type MirrorsInfo } from '../shared/bridge.js';
+import { BRIDGE_ERRORS, type BerthApi, type CachedRepository, type KeychainState, type MirrorInfo, type MirrorInput, type MirrorsInfo } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 import { keychainMissing } from './os-services.js';
 
-export type MirrorMethod = 'getCache' | 'evictCache' | 'listMirrors' | 'addMirror' | 'removeMirror';
+export type MirrorMethod = 'getCache' | 'cachedRepositories' | 'evictCache' | 'listMirrors' | 'addMirror' | 'removeMirror';
 export type MirrorApi = Pick<BerthApi, MirrorMethod>;
 
 export const MIRRORS_FILE = 'mirrors.json';
@@ -119,17 +119,15 @@ export class AppMirrors {
       const store = this.host.store();
       const records = await new MirrorRecords(store.driver).list(store.repositories);
       const usage = await cacheUsage(store);
-      return {
-        repositories: records.map(({ name, record }) => ({
-          name,
-          upstream: record.upstream,
-          remoteName: record.remoteName,
-          lastPulledAt: record.lastPulledAt,
-          lastCheckedAt: Object.values(record.tags).reduce<string | null>((latest, t) => (latest === null || t.checkedAt > latest ? t.checkedAt : latest), null),
-        })),
-        bytes: usage.bytes,
-        sharedBytes: usage.sharedBytes,
-      };
+      return { repositories: records.map(({ name, record }) => cachedRepository(name, record)), bytes: usage.bytes, sharedBytes: usage.sharedBytes };
+    },
+    cachedRepositories: async ({ repositories }) => {
+      const records = new MirrorRecords(this.host.store().driver);
+      const found = await Promise.all(repositories.map(async (name) => {
+        const record = await records.read(name);
+        return record ? [cachedRepository(name, record)] : [];
+      }));
+      return found.flat();
     },
     evictCache: async ({ olderThanDays, dryRun }) => ({ dryRun, olderThanDays, repositories: await evictCached(this.host.store(), { olderThanDays, dryRun }) }),
     listMirrors: () => this.info(),
@@ -221,6 +219,11 @@ export class AppMirrors {
       registryUrl: address === undefined ? null : `http://${host}:${address.port}`,
     };
   }
+}
+
+function cachedRepository(name: string, record: MirrorRecord): CachedRepository {
+  const lastCheckedAt = Object.values(record.tags).reduce<string | null>((latest, t) => (latest === null || t.checkedAt > latest ? t.checkedAt : latest), null);
+  return { name, upstream: record.upstream, remoteName: record.remoteName, lastPulledAt: record.lastPulledAt, lastCheckedAt };
 }
 
 /** Validated by the configuration's own rules; a keychain mirror keeps its user name (no password file). */

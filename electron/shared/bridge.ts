@@ -161,6 +161,8 @@ export interface BerthApi {
   imageFiles(input: { repository: string; reference: string; query?: string }): Promise<ImageFiles>;
   /** Pull-through cache: the cached repositories with their upstreams, and the bytes only they use. */
   getCache(): Promise<CacheInfo>;
+  /** Which of these repositories are cached, and from where (a list page's badges: reads only their records). */
+  cachedRepositories(input: { repositories: string[] }): Promise<CachedRepository[]>;
   /** Removes cached repositories not pulled for `olderThanDays` (a dry run lists them); the next gc frees their blobs. */
   evictCache(input: { olderThanDays: number; dryRun: boolean }): Promise<EvictResult>;
   listMirrors(): Promise<MirrorsInfo>;
@@ -255,6 +257,7 @@ export const INPUT_SCHEMAS = {
   layerFiles: z.strictObject({ repository: name, digest: z.string().min(1).max(255), manifest: z.string().min(1).max(255).optional() }),
   imageFiles: z.strictObject({ repository: name, reference: z.string().min(1).max(255), query: z.string().max(4096).optional() }),
   getCache: noInput,
+  cachedRepositories: z.strictObject({ repositories: z.array(name).max(1000) }),
   evictCache: z.strictObject({ olderThanDays: z.number().int().min(0).max(36500), dryRun: z.boolean() }),
   listMirrors: noInput,
   addMirror: z.strictObject({

@@ -41,6 +41,7 @@ export const CHANNELS = {
   layerFiles: 'berth:layerFiles',
   imageFiles: 'berth:imageFiles',
   getCache: 'berth:getCache',
+  cachedRepositories: 'berth:cachedRepositories',
   evictCache: 'berth:evictCache',
   listMirrors: 'berth:listMirrors',
   addMirror: 'berth:addMirror',

@@ -16,8 +16,16 @@ function keptAndLater(report: GcReport): { kept: GcKept[]; reclaimableLater: Rec
 }
 
 /** A gc run as the console shows it. */
-export async function runGc(store: Store, gc: Omit<GcOptions, 'dryRun' | 'deleteUntagged'>, input: { dryRun: boolean; deleteUntagged: boolean }): Promise<GcResult> {
+export async function runGc(
+  store: Store,
+  gc: Omit<GcOptions, 'dryRun' | 'deleteUntagged'>,
+  input: { dryRun: boolean; deleteUntagged: boolean },
+  /** Told of the run (the maintenance history records it). */
+  record?: (report: GcReport, startedAt: string) => Promise<void>,
+): Promise<GcResult> {
+  const startedAt = new Date().toISOString();
   const report = await collectGarbage(store, { ...gc, ...input });
+  await record?.(report, startedAt);
   return {
     dryRun: input.dryRun,
     deleteUntagged: input.deleteUntagged,

@@ -1,4 +1,3 @@
-import type { RegistryEventEmitter } from '../storage/store.js';
 import type { MaintenanceRun } from './history.js';
 import type { CleanupSettings } from './rules.js';
 
@@ -34,15 +33,16 @@ export class CleanupAutomation {
   private running: Promise<void> | undefined;
   private again: 'schedule' | 'push' | undefined;
   private stopped = false;
-  private readonly onPushed = (): void => void this.pushed();
+  private unsubscribe: (() => void) | undefined;
 
+  /** `subscribe` calls its listener on every push (the store's `pushed` event) and answers how to stop. */
   constructor(
-    private readonly events: RegistryEventEmitter,
+    private readonly subscribe: (onPushed: () => void) => () => void,
     private readonly deps: AutomationDeps,
   ) {}
 
   async start(): Promise<void> {
-    this.events.on('pushed', this.onPushed);
+    this.unsubscribe = this.subscribe(() => void this.pushed());
     await this.reschedule();
   }
 
@@ -62,7 +62,7 @@ export class CleanupAutomation {
 
   stop(): void {
     this.stopped = true;
-    this.events.off('pushed', this.onPushed);
+    this.unsubscribe?.();
     clearTimeout(this.daily);
     clearTimeout(this.debounce);
   }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
+import type { GcReport } from '../storage/gc.js';
 
 export const HISTORY_FILE = 'maintenance-history.jsonl';
 
@@ -62,4 +63,19 @@ export class MaintenanceHistory {
     }
     return runs;
   }
+}
+
+/** A gc run as the maintenance history (the Storage page, `berth cleanup`) records it. */
+export function gcHistoryEntry(report: GcReport, run: { startedAt: string; dryRun: boolean; trigger: MaintenanceRun['trigger'] }): MaintenanceRun {
+  return {
+    kind: 'gc',
+    startedAt: run.startedAt,
+    finishedAt: new Date().toISOString(),
+    trigger: run.trigger,
+    dryRun: run.dryRun,
+    tagsRemoved: 0,
+    manifestsRemoved: report.manifestsRemoved.length,
+    blobsRemoved: report.blobsRemoved.length,
+    bytesFreed: report.bytesFreed,
+  };
 }

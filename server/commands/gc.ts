@@ -1,5 +1,5 @@
 import { collectGarbage, type GcReport, type KeepReason } from '../storage/gc.js';
-import { MaintenanceHistory, type MaintenanceRun } from '../cleanup/history.js';
+import { MaintenanceHistory, gcHistoryEntry } from '../cleanup/history.js';
 import { evictCached } from '../mirror/evict.js';
 import { checkStorage, openStore } from './serve.js';
 import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
@@ -73,17 +73,3 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
   return 0;
 }
 
-/** A gc run as the maintenance history (the Storage page, `berth cleanup`) records it. */
-export function gcHistoryEntry(report: GcReport, run: { startedAt: string; dryRun: boolean; trigger: MaintenanceRun['trigger'] }): MaintenanceRun {
-  return {
-    kind: 'gc',
-    startedAt: run.startedAt,
-    finishedAt: new Date().toISOString(),
-    trigger: run.trigger,
-    dryRun: run.dryRun,
-    tagsRemoved: 0,
-    manifestsRemoved: report.manifestsRemoved.length,
-    blobsRemoved: report.blobsRemoved.length,
-    bytesFreed: report.bytesFreed,
-  };
-}

@@ -106,6 +106,7 @@ describe('mirrors added in the console', () => {
     expect(cache.repositories[0]).toMatchObject({ name: 'up/lib/app', upstream: upstream.url, remoteName: 'lib/app' });
     expect(cache.repositories[0]?.lastCheckedAt).not.toBeNull();
     expect(cache.bytes).toBeGreaterThan(0);
+    expect(await svc.api.cachedRepositories({ repositories: ['nope', 'up/lib/app'] })).toEqual(cache.repositories);
 
     // Pulled just now: 0 days evicts it, 1 day does not; the dry run changes nothing.
     expect((await svc.api.evictCache({ olderThanDays: 1, dryRun: true })).repositories).toEqual([]);

@@ -248,6 +248,7 @@ export class FakeBerth implements BerthClient {
   mirrorKeychain: KeychainState = { available: true };
   now = new Date('2026-03-01T12:00:00Z');
   async getCache() { this.record('getCache'); return this.cache; }
+  async cachedRepositories(input: { repositories: string[] }) { this.record('cachedRepositories', input); return this.cache.repositories.filter((r) => input.repositories.includes(r.name)); }
   async evictCache(input: { olderThanDays: number; dryRun: boolean }): Promise<EvictResult> {
     this.record('evictCache', input);
     const cutoff = this.now.getTime() - input.olderThanDays * 86_400_000;

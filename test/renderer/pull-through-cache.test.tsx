@@ -25,13 +25,16 @@ function withCache(): FakeBerth {
 
 describe('cached content in the console', () => {
   it('marks cached repositories in the list with their upstream and pull time (exact on hover), and not the user’s own', async () => {
-    renderApp(withCache(), '#/');
+    const { fake } = renderApp(withCache(), '#/');
     const table = await screen.findByRole('table', { name: 'Repositories' });
     await waitFor(() => expect(within(table).getAllByTestId('cached-badge')).toHaveLength(2));
     const row = (name: string): HTMLElement => within(table).getByRole('link', { name }).closest('tr') as HTMLElement;
     expect(row('library/alpine').textContent).toContain('cached from registry-1.docker.io');
     expect(row('ghcr/owner/tool').textContent).toContain('cached from ghcr.io');
     expect(within(row('myapp')).queryByTestId('cached-badge')).toBeNull();
+    // Only the shown page's records are asked for, never the whole cache's usage.
+    expect(fake.calls.filter((c) => c.method === 'cachedRepositories').at(-1)?.input).toEqual({ repositories: ['ghcr/owner/tool', 'library/alpine', 'myapp'] });
+    expect(fake.calls.some((c) => c.method === 'getCache')).toBe(false);
     const time = within(row('library/alpine')).getByTestId('cached-badge').querySelector('time');
     expect(time?.getAttribute('dateTime')).toBe('2026-02-27T08:00:00Z');
     expect(time?.getAttribute('title')).toBe(new Date('2026-02-27T08:00:00Z').toString());

@@ -12,7 +12,7 @@ const METHODS = [
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
   'layerFiles', 'imageFiles',
-  'getCache', 'evictCache', 'listMirrors', 'addMirror', 'removeMirror',
+  'getCache', 'cachedRepositories', 'evictCache', 'listMirrors', 'addMirror', 'removeMirror',
 ] as const satisfies readonly (keyof BerthApi)[];
 
 /**

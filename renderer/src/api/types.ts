@@ -10,6 +10,7 @@ export type {
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
   Healthcheck, LayerInfo, ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
   CachedRepository, CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo,
+  CleanupItem, CleanupPlan, CleanupRule, CleanupRunResult, CleanupSettings, MaintenanceRun, RepositoryUsage, StorageUsage,
 } from '../../../electron/shared/bridge.js';
 
 /** `preview`: read and verify the archive, say what it would create, store nothing. */

@@ -4,13 +4,15 @@ import { useApp } from '../hooks/app-context.js';
 import { useQuery } from '../hooks/use-query.js';
 
 /**
- * The pull-through cache's repositories by name (empty while loading or when the call fails: a badge is
- * extra information, never a reason to hide the list).
+ * Which of the shown repositories are cached, by name: only their records are read, so a page of the list
+ * costs the same however large the registry. Empty while loading or when the call fails: a badge is extra
+ * information, never a reason to hide the list.
  */
-export function useCachedRepositories(): ReadonlyMap<string, CachedRepository> {
+export function useCachedRepositories(names: readonly string[]): ReadonlyMap<string, CachedRepository> {
   const { client } = useApp();
-  const cache = useQuery(() => client.getCache(), [client]);
-  return new Map((cache.data?.repositories ?? []).map((r) => [r.name, r]));
+  const key = names.join('\n');
+  const cache = useQuery(() => (key ? client.cachedRepositories({ repositories: key.split('\n') }) : Promise.resolve([])), [client, key]);
+  return new Map((cache.data ?? []).map((r) => [r.name, r]));
 }
 
 /** A time shown short, exact on hover (and to screen readers through `dateTime`). */

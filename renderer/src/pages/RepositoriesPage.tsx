@@ -16,11 +16,11 @@ import { PAGE_SIZE, type ListView } from './list-view.js';
 export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; onView(v: ListView): void; onFiles(files: File[]): void }) {
   const { client } = useApp();
   const [deleting, setDeleting] = useState<RepositorySummary | null>(null);
-  const cached = useCachedRepositories();
   const list = useQuery(
     () => client.listRepositories({ query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, view.query, view.sort, view.direction, view.offset],
   );
+  const cached = useCachedRepositories(list.data?.items.map((r) => r.name) ?? []);
 
   const data = list.data;
   // Deletes elsewhere can leave this page past the end of the list: step back to a page that has rows.

@@ -20,7 +20,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
   const [open, setOpen] = useState<string | null>(null);
   const [deletingTag, setDeletingTag] = useState<TagSummary | null>(null);
   const [deletingRepo, setDeletingRepo] = useState(false);
-  const cached = useCachedRepositories().get(repository);
+  const cached = useCachedRepositories([repository]).get(repository);
   const tags = useQuery(
     () => client.listTags({ repository, query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, repository, view.query, view.sort, view.direction, view.offset],

@@ -4,6 +4,11 @@ import { cleanupSettingsSchema, type CleanupSettings } from '../../../server/cle
 import { RegistryEventEmitter } from '../../../server/storage/store.js';
 
 const settings = (fields: Partial<CleanupSettings>): CleanupSettings => cleanupSettingsSchema.parse({ rules: [{ id: 'r', keepNewest: 1 }], ...fields });
+/** The automation's view of a store's events: a listener for every push. */
+const pushes = (events: RegistryEventEmitter) => (listener: () => void) => {
+  events.on('pushed', listener);
+  return () => void events.off('pushed', listener);
+};
 const push = (events: RegistryEventEmitter): boolean => events.emit('pushed', { repository: 'app/web', digest: 'sha256:0', tag: 'v1', mediaType: 'x' });
 
 /** A promise and its resolver. */
@@ -28,7 +33,7 @@ describe('CleanupAutomation', () => {
     let current = settings({ afterPush: false });
     const runs: string[] = [];
     const ran = deferred();
-    const automation = new CleanupAutomation(events, { settings: async () => current, run: async (t) => void (runs.push(t), ran.resolve()), log: () => undefined, debounceMs: 0 });
+    const automation = new CleanupAutomation(pushes(events), { settings: async () => current, run: async (t) => void (runs.push(t), ran.resolve()), log: () => undefined, debounceMs: 0 });
     await automation.start();
     push(events);
     await automation.idle();
@@ -47,7 +52,7 @@ describe('CleanupAutomation', () => {
     const second = deferred();
     const logged: string[] = [];
     let calls = 0;
-    const automation = new CleanupAutomation(events, {
+    const automation = new CleanupAutomation(pushes(events), {
       settings: async () => settings({ afterPush: true }),
       run: async () => {
         calls++;
