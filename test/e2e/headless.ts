@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { runOk } from '../support/run.js';
+import { requireTool, runOk } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** Chromium is installed by CI (`apt-get install -y chromium`): missing, the test fails instead of skipping. */
 export function requireChromium(): string {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it with apt-get install -y chromium`);
-  return CHROMIUM;
+  return requireTool('chromium');
 }
 
 /** Builds the renderer once into `outDir` with the project's own Vite config. */

@@ -19,7 +19,7 @@ export interface Dockerd {
  */
 export async function startDockerd(options: { extraArgs?: string[]; wrap?: (argv: string[]) => string[]; configDir?: string } = {}): Promise<Dockerd> {
   const dockerd = requireTool('dockerd');
-  requireTool('docker');
+  const dockerCli = requireTool('docker');
   // Short paths: unix socket paths are limited to 108 bytes.
   const dir = scratchDir('bd-');
   const socket = nodePath.join(dir, 'd.sock');
@@ -48,7 +48,7 @@ export async function startDockerd(options: { extraArgs?: string[]; wrap?: (argv
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: configDir };
   const docker = (args: readonly string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> =>
-    run('/usr/bin/docker', args, { env: { ...env, ...o.env }, input: o.input });
+    run(dockerCli, args, { env: { ...env, ...o.env }, input: o.input });
 
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -12,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { setUser } from '../../../server/auth/htpasswd.js';
+import { requireTool } from '../../support/run.js';
 import { startProxy, type ProxyEvent, type ProxyOptions, type RunningProxy } from '../../../server/proxy/tls-proxy.js';
 import { writeCertificateSet } from '../../../server/tls/certificates.js';
 
@@ -184,7 +184,6 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 
 
 export const SECRET = 'test-secret-0123456789abcdef';
-export const HTPASSWD_TOOL = '/usr/bin/htpasswd';
 
 export interface ProxyFixture {
   proxy: RunningProxy;
@@ -193,7 +192,7 @@ export interface ProxyFixture {
   caFile: string;
   htpasswdFile: string;
   events: ProxyEvent[];
-  /** Users and passwords present in the file: alice (bcryptjs), plus apache-bcrypt and apache-md5 when the tool exists. */
+  /** Users and passwords present in the file: alice (bcryptjs), and apache-bcrypt and apache-md5 (from Apache's htpasswd, which CI installs). */
   users: Record<string, string>;
   close(): Promise<void>;
 }
@@ -205,13 +204,12 @@ export async function startProxyFixture(upstreamPort: number, overrides: Partial
   const htpasswdFile = nodePath.join(dir, 'htpasswd');
   const users: Record<string, string> = { alice: 'alice-pw' };
   await setUser(htpasswdFile, 'alice', users.alice!, { cost: 4 });
-  if (existsSync(HTPASSWD_TOOL)) {
-    users['apache-bcrypt'] = 'apache pw';
-    users['apache-md5'] = 'md5 pw';
-    const { stdout: b } = await execFileAsync(HTPASSWD_TOOL, ['-nbB', 'apache-bcrypt', users['apache-bcrypt']!]);
-    const { stdout: m } = await execFileAsync(HTPASSWD_TOOL, ['-nbm', 'apache-md5', users['apache-md5']!]);
-    await fs.appendFile(htpasswdFile, `${b.trim()}\n${m.trim()}\n`);
-  }
+  const htpasswdTool = requireTool('htpasswd');
+  users['apache-bcrypt'] = 'apache pw';
+  users['apache-md5'] = 'md5 pw';
+  const { stdout: b } = await execFileAsync(htpasswdTool, ['-nbB', 'apache-bcrypt', users['apache-bcrypt']!]);
+  const { stdout: m } = await execFileAsync(htpasswdTool, ['-nbm', 'apache-md5', users['apache-md5']!]);
+  await fs.appendFile(htpasswdFile, `${b.trim()}\n${m.trim()}\n`);
   const events: ProxyEvent[] = [];
   let proxy: RunningProxy;
   try {
