@@ -5,7 +5,8 @@
 import { z } from 'zod';
 
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
-export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; platforms: string[] }
+/** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
+export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[] }
 export interface LayerInfo { digest: string; mediaType: string; size: number }
 export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
 export interface ImageConfigSummary {

@@ -268,6 +268,8 @@ function tagSummary(repository: string, tag: string, entry: TagEntry, facts: Man
     mediaType: facts?.mediaType ?? '',
     sizeBytes: facts?.sizeBytes ?? 0,
     created: facts?.created ?? null,
+    // The tag link's mtime: written when the tag was pushed or moved.
+    pushed: entry.linkMtime > 0 ? new Date(entry.linkMtime).toISOString() : null,
     platforms: facts?.platforms ?? [],
   };
 }

@@ -3,7 +3,8 @@
  * cannot import the app), and `electron/services` checks that at compile time.
  */
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
-export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; platforms: string[] }
+/** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
+export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[] }
 export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
 export interface ImageConfigSummary {
   architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;

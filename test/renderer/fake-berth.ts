@@ -45,7 +45,7 @@ export class FakeBerth implements BerthClient {
   addTag(repository: string, tag: string, extra: Partial<TagSummary> = {}): TagSummary {
     const t: TagSummary = {
       repository, tag, digest: `sha256:${(repository + tag).split('').map((c) => c.charCodeAt(0).toString(16)).join('').padEnd(64, '0').slice(0, 64)}`,
-      mediaType: MANIFEST, sizeBytes: 1000, created: '2026-01-01T00:00:00Z', platforms: ['linux/amd64'], ...extra,
+      mediaType: MANIFEST, sizeBytes: 1000, created: '2026-01-01T00:00:00Z', pushed: extra.created ?? '2026-01-01T00:00:00Z', platforms: ['linux/amd64'], ...extra,
     };
     this.tags.push(t);
     return t;

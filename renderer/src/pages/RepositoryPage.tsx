@@ -8,7 +8,7 @@ import { Pager } from '../components/Pager.js';
 import { PullCommands } from '../components/PullCommands.js';
 import { RowMenu } from '../components/RowMenu.js';
 import { UntaggedManifests } from '../components/UntaggedManifests.js';
-import { formatBytes, formatDate, shortDigest } from '../format.js';
+import { formatBytes, formatDate, formatRelative, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
 import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
@@ -67,7 +67,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
       {data && data.total > 0 ? (
         <table className="list" aria-label={`Tags of ${repository}`} aria-busy={tags.loading}>
           <thead>
-            <tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Platforms</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
+            <tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Pushed</th><th scope="col">Platforms</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
           </thead>
           <tbody>
             {data.items.map((t) => (
@@ -77,6 +77,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
                   <td><code title={t.digest}>{shortDigest(t.digest)}</code></td>
                   <td>{formatBytes(t.sizeBytes)}</td>
                   <td>{formatDate(t.created)}</td>
+                  <td><time dateTime={t.pushed ?? undefined} title={t.pushed ? formatDate(t.pushed) : undefined}>{formatRelative(t.pushed)}</time></td>
                   <td>{t.platforms.length ? t.platforms.join(', ') : '—'}</td>
                   <td className="actions">
                     <button type="button" aria-expanded={open === t.tag} aria-label={`Pull commands for ${t.tag}`} onClick={() => setOpen(open === t.tag ? null : t.tag)}>Pull</button>
@@ -84,7 +85,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
                   </td>
                 </tr>
                 {open === t.tag ? (
-                  <tr className="expanded"><td colSpan={6}><PullCommands repository={repository} reference={t.tag} digest={t.digest} /></td></tr>
+                  <tr className="expanded"><td colSpan={7}><PullCommands repository={repository} reference={t.tag} digest={t.digest} /></td></tr>
                 ) : null}
               </Fragment>
             ))}
