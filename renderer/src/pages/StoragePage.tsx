@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import type { GcResult } from '../api/types.js';
 import { CacheStorage } from '../components/CacheStorage.js';
+import { CleanupRules } from '../components/CleanupRules.js';
+import { MaintenanceHistory } from '../components/MaintenanceHistory.js';
+import { StorageUsage } from '../components/StorageUsage.js';
 import { Dialog } from '../components/Dialog.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { GcReport, KeptList, laterText } from '../components/GcFacts.js';
@@ -58,6 +61,7 @@ export function StoragePage() {
         </dl>
       ) : !storage.error ? <p className="muted" role="status">Loading…</p> : null}
       {s ? <KeptList kept={s.kept} label="Why the rest is kept" /> : null}
+      <StorageUsage />
       <CacheStorage />
 
       <section className="card" aria-labelledby="gc-heading">
@@ -101,6 +105,8 @@ export function StoragePage() {
           </div>
         </Dialog>
       ) : null}
+      <CleanupRules />
+      <MaintenanceHistory />
     </section>
   );
 }
