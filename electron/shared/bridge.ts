@@ -7,7 +7,10 @@ import { z } from 'zod';
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
 export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[] }
-export interface LayerInfo { digest: string; mediaType: string; size: number }
+/** `title`: an artifact file's name (the `org.opencontainers.image.title` annotation). */
+export interface LayerInfo { digest: string; mediaType: string; size: number; title?: string }
+/** An index entry; `attests`: the image a buildx attestation manifest is about (its platform then reads `attestation`). */
+export interface ManifestChild { digest: string; mediaType: string; size: number; platform: string; imageSize?: number; attests?: string }
 export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
 export interface ImageConfigSummary {
   architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;
@@ -20,8 +23,11 @@ export interface ReferrerInfo { digest: string; mediaType: string; artifactType?
 export interface ManifestDetail {
   repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];
   /** Entries of an index / manifest list; empty for an image manifest. */
-  children: { digest: string; mediaType: string; size: number; platform: string }[];
-  layers: LayerInfo[]; config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
+  children: ManifestChild[];
+  layers: LayerInfo[];
+  /** Set for artifacts (signatures, SBOMs, attestations): what they are, and what they are about. */
+  artifactType?: string; subject?: { digest: string; mediaType: string };
+  config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
 }
 /** Why gc keeps a blob; `untagged`: only untagged manifests use it, `*-recent`: the grace period has not ended. */
 export type GcKeepReason = 'referenced' | 'v1' | 'untagged' | 'untagged-recent' | 'recent';

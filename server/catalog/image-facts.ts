@@ -89,6 +89,8 @@ export async function readManifestFacts(store: Store, digest: string, cache: Map
       size += sub?.sizeBytes ?? child.size;
       if (sub?.created && (created === null || sub.created > created)) created = sub.created;
       if (sub) for (const [d, s] of sub.blobs) blobs.set(d, s);
+      // buildx's attestation manifests say unknown/unknown: they are not a platform of the image.
+      if (child.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
       platforms.push(child.platform ? platformOf(child.platform) : (sub?.platforms[0] ?? 'unknown'));
     }
     facts = { mediaType: parsed.mediaType, sizeBytes: size, created, platforms: [...new Set(platforms)], blobs };

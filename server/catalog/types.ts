@@ -13,10 +13,14 @@ export interface ImageConfigSummary {
 }
 /** Durations in seconds (the config keeps nanoseconds). */
 export interface Healthcheck { test: string[]; interval?: number; timeout?: number; startPeriod?: number; retries?: number }
+/** An index entry; `attests`: the image a buildx attestation manifest is about (its platform then reads `attestation`). */
+export interface ManifestChild { digest: string; mediaType: string; size: number; platform: string; imageSize?: number; attests?: string }
 export interface ManifestDetail {
   repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];
-  children: { digest: string; mediaType: string; size: number; platform: string }[];
-  layers: { digest: string; mediaType: string; size: number }[];
+  children: ManifestChild[];
+  layers: { digest: string; mediaType: string; size: number; title?: string }[];
+  /** Set for artifacts (signatures, SBOMs, attestations): what they are, and what they are about. */
+  artifactType?: string; subject?: { digest: string; mediaType: string };
   config: ImageConfigSummary | null;
   referrers: { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }[];
   raw: string;

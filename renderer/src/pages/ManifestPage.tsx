@@ -36,13 +36,18 @@ export function ManifestPage({ repository, reference }: { repository: string; re
       <dl className="facts card">
         <dt>Digest</dt><dd><CopyCommand text={m.digest} /></dd>
         <dt>Media type</dt><dd><code>{m.mediaType}</code></dd>
+        {m.artifactType ? <><dt>Artifact type</dt><dd><code>{m.artifactType}</code></dd></> : null}
+        {m.subject ? <><dt>Subject</dt><dd><a href={hrefs.manifest(repository, m.subject.digest)}><code title={m.subject.digest}>{shortDigest(m.subject.digest)}</code></a></dd></> : null}
         <dt>Size</dt><dd>{formatBytes(m.sizeBytes)}</dd>
         <dt>Tags</dt><dd>{m.tags.length ? m.tags.map((t) => <a key={t} className="tag-chip" href={hrefs.manifest(repository, t)}>{t}</a>) : <span className="muted">untagged</span>}</dd>
       </dl>
-      <section className="card" aria-labelledby="pull-heading">
-        <h2 id="pull-heading">Pull</h2>
-        <PullCommands repository={repository} reference={reference} digest={m.digest} />
-      </section>
+      {/* An artifact is fetched with oras or the tool that made it, not docker pull. */}
+      {m.artifactType ? null : (
+        <section className="card" aria-labelledby="pull-heading">
+          <h2 id="pull-heading">Pull</h2>
+          <PullCommands repository={repository} reference={reference} digest={m.digest} />
+        </section>
+      )}
 
       {m.children.length ? (
         <section className="card" aria-labelledby="children-heading">
@@ -52,10 +57,10 @@ export function ManifestPage({ repository, reference }: { repository: string; re
             <tbody>
               {m.children.map((c) => (
                 <tr key={c.digest}>
-                  <td><a href={hrefs.manifest(repository, c.digest)}>{c.platform || 'unknown'}</a></td>
+                  <td><a href={hrefs.manifest(repository, c.digest)}>{c.attests ? `attestation of ${m.children.find((x) => x.digest === c.attests)?.platform ?? shortDigest(c.attests)}` : c.platform || 'unknown'}</a></td>
                   <td><code title={c.digest}>{shortDigest(c.digest)}</code></td>
                   <td><code>{c.mediaType}</code></td>
-                  <td>{formatBytes(c.size)}</td>
+                  <td title={`manifest ${formatBytes(c.size)}`}>{formatBytes(c.imageSize ?? c.size)}</td>
                 </tr>
               ))}
             </tbody>
@@ -66,15 +71,16 @@ export function ManifestPage({ repository, reference }: { repository: string; re
       {m.layers.length ? (
         <section className="card" aria-labelledby="layers-heading">
           <div className="card-head">
-            <h2 id="layers-heading">Layers ({m.layers.length}, {formatBytes(layerTotal)})</h2>
+            <h2 id="layers-heading">{m.artifactType ? 'Files' : 'Layers'} ({m.layers.length}, {formatBytes(layerTotal)})</h2>
             {m.layers.some((l) => isTarLayer(l.mediaType)) ? <a className="button" href={hrefs.imageFiles(repository, m.digest)}>Explore files</a> : null}
           </div>
-          <table className="list" aria-label="Layers">
-            <thead><tr><th scope="col">#</th><th scope="col">Digest</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead>
+          <table className="list" aria-label={m.artifactType ? 'Files' : 'Layers'}>
+            <thead><tr><th scope="col">#</th>{m.artifactType ? <th scope="col">Name</th> : null}<th scope="col">Digest</th><th scope="col">Media type</th><th scope="col">Size</th></tr></thead>
             <tbody>
               {m.layers.map((l, i) => (
                 <tr key={`${l.digest}-${i}`}>
                   <td>{i + 1}</td>
+                  {m.artifactType ? <td>{l.title ?? <span className="muted">—</span>}</td> : null}
                   <td>{isTarLayer(l.mediaType) ? <a href={hrefs.layer(repository, m.digest, l.digest)} aria-label={`Files of layer ${i + 1}, ${shortDigest(l.digest)}`}><code title={l.digest}>{shortDigest(l.digest)}</code></a> : <code title={l.digest}>{shortDigest(l.digest)}</code>}</td>
                   <td><code>{l.mediaType}</code></td>
                   <td>{formatBytes(l.size)}</td>
