@@ -1,5 +1,6 @@
 // End to end: an image pushed with skopeo (two layers, one deleting a file of the other), explored in
 // Debian's Chromium through the headless server: the layers, the largest files, a path search, a layer's folders.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -87,6 +88,42 @@ describe('layer explorer in Chromium', () => {
     ]);
     expect(await page.getByLabel('Layer changes').textContent()).toContain('1 deleted');
     await page.screenshot({ path: nodePath.join(SCREENSHOTS, 'layer-files.png') });
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the tag table with a Pushed column, and an SBOM pushed for the image as an artifact with its subject and no docker pull', async () => {
+    const registry = `http://${server?.registry}`;
+    const putBlob = async (body: Buffer): Promise<string> => {
+      const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+      const response = await fetch(`${registry}/v2/team/tools/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+      expect(response.status).toBe(201);
+      return digest;
+    };
+    const subject = await fetch(`${registry}/v2/team/tools/manifests/1.0`, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } });
+    const subjectDigest = subject.headers.get('docker-content-digest') ?? '';
+    const sbom = Buffer.from('{"spdxVersion":"SPDX-2.3","name":"tools"}');
+    const manifest = JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/spdx+json',
+      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: await putBlob(Buffer.from('{}')), size: 2 },
+      layers: [{ mediaType: 'application/spdx+json', digest: await putBlob(sbom), size: sbom.byteLength, annotations: { 'org.opencontainers.image.title': 'sbom.spdx.json' } }],
+      subject: { mediaType: subject.headers.get('content-type'), digest: subjectDigest, size: Number(subject.headers.get('content-length')) },
+    });
+    const put = await fetch(`${registry}/v2/team/tools/manifests/sbom`, { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+    expect(put.status).toBe(201);
+
+    await page.goto(`${server?.consoleUrl}#/repo/team%2Ftools`);
+    const table = page.getByRole('table', { name: 'Tags of team/tools' });
+    await table.getByRole('link', { name: 'sbom' }).waitFor();
+    const headers = (await table.locator('thead th').allTextContents()).map((h) => h.trim());
+    expect(headers.slice(headers.indexOf('Created'), headers.indexOf('Created') + 3)).toEqual(['Created', 'Pushed', 'Platforms']);
+    expect(await table.locator('tbody tr time').first().getAttribute('title')).toMatch(/\d/);
+
+    await table.getByRole('link', { name: 'sbom' }).click();
+    await page.getByRole('table', { name: 'Files' }).waitFor();
+    expect(await page.getByRole('table', { name: 'Files' }).locator('tbody tr td').nth(1).textContent()).toBe('sbom.spdx.json');
+    expect(await page.locator('dl.facts dt', { hasText: 'Artifact type' }).locator('xpath=following-sibling::dd[1]').textContent()).toBe('application/spdx+json');
+    await page.locator('dl.facts dd a', { hasText: subjectDigest.slice(0, 19) }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Pull' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
 });
