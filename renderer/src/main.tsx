@@ -8,6 +8,7 @@ import './styles/app.css';
 import './styles/edges.css';
 import './styles/explorer.css';
 import './styles/cache.css';
+import './styles/cleanup.css';
 
 // Before the first paint: a remembered dark theme must not flash light.
 applyTheme(document, readTheme(window));

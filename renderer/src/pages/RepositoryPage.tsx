@@ -7,6 +7,7 @@ import { ListControls } from '../components/ListControls.js';
 import { Pager } from '../components/Pager.js';
 import { PullCommands } from '../components/PullCommands.js';
 import { RowMenu } from '../components/RowMenu.js';
+import { BulkBar, SelectPage, SelectTag, useTagSelection } from '../components/TagSelection.js';
 import { UntaggedManifests } from '../components/UntaggedManifests.js';
 import { formatBytes, formatDate, formatRelative, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
@@ -21,6 +22,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
   const [deletingTag, setDeletingTag] = useState<TagSummary | null>(null);
   const [deletingRepo, setDeletingRepo] = useState(false);
   const cached = useCachedRepositories([repository]).get(repository);
+  const selection = useTagSelection(repository);
   const tags = useQuery(
     () => client.listTags({ repository, query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, repository, view.query, view.sort, view.direction, view.offset],
@@ -64,16 +66,17 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
           )}
         </div>
       ) : null}
+      {data && data.total > 0 ? <BulkBar selection={selection} repository={repository} query={view.query} total={data.total} /> : null}
       {data && data.total > 0 ? (
         <table className="list" aria-label={`Tags of ${repository}`} aria-busy={tags.loading}>
           <thead>
-            <tr><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Pushed</th><th scope="col">Platforms</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
+            <tr><th scope="col"><SelectPage selection={selection} rows={data.items} />Tag</th><th scope="col">Digest</th><th scope="col">Size</th><th scope="col">Created</th><th scope="col">Pushed</th><th scope="col">Platforms</th><th scope="col"><span className="offscreen">Actions</span></th></tr>
           </thead>
           <tbody>
             {data.items.map((t) => (
               <Fragment key={t.tag}>
                 <tr>
-                  <td><a href={hrefs.manifest(repository, t.tag)}>{t.tag}</a></td>
+                  <td><SelectTag selection={selection} rows={data.items} tag={t.tag} /><a href={hrefs.manifest(repository, t.tag)}>{t.tag}</a></td>
                   <td><code title={t.digest}>{shortDigest(t.digest)}</code></td>
                   <td>{formatBytes(t.sizeBytes)}</td>
                   <td>{formatDate(t.created)}</td>
