@@ -1,6 +1,7 @@
 // End to end, in Debian's Chromium against the real headless server and real skopeo pushes: the Storage page's
 // usage per repository (a layer shared by two repositories counted apart), a cleanup rule edited, dry-run,
-// saved and run, the run in the history, and no serious or critical axe-core finding on the page.
+// saved and run, the run in the history; a Shift-click range of tags deleted in bulk; no serious or critical
+// axe-core finding on either page.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as nodePath from 'node:path';
@@ -45,6 +46,7 @@ beforeAll(async () => {
   await push('e2e/web:pr-1', [base, randomLayer(200_000, 'pr.bin')]);
   await push('e2e/web:latest', [base, randomLayer(100_000, 'web.bin')]);
   await push('e2e/api:v1', [base]);
+  for (const n of [1, 2, 3, 4]) await push(`e2e/bulk:${n}`, [randomLayer(50_000 * n, `b${n}.bin`)]);
   browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   await page.goto(server.consoleUrl);
@@ -65,7 +67,7 @@ describe('keeping the registry tidy in Chromium against the headless server', ()
     const usage = page.getByRole('table', { name: 'Usage per repository' });
     await usage.waitFor();
     const rows = await usage.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
-    expect(rows.map((r) => r[0]).sort()).toEqual(['e2e/api', 'e2e/web']);
+    expect(rows.map((r) => r[0]).sort()).toEqual(['e2e/api', 'e2e/bulk', 'e2e/web']);
     const web = rows.find((r) => r[0] === 'e2e/web');
     const api = rows.find((r) => r[0] === 'e2e/api');
     // The base layer (about 400 kB in the tar) is shared: it is in both "shared" cells, and e2e/api owns little.
@@ -108,5 +110,35 @@ describe('keeping the registry tidy in Chromium against the headless server', ()
     });
     await page.getByRole('link', { name: 'latest', exact: true }).first().waitFor();
     expect(await page.getByRole('link', { name: 'pr-1', exact: true }).count()).toBe(0);
+  });
+
+  it('ticks a range of tags with Shift-click and deletes them with one confirmation listing each and the space it frees', async () => {
+    await page.evaluate(() => {
+      window.location.hash = '#/repo/e2e%2Fbulk';
+    });
+    const table = page.getByRole('table', { name: 'Tags of e2e/bulk' });
+    await table.waitFor();
+    const boxes = table.getByRole('checkbox', { name: /^Select (?!every)/ });
+    const order = await boxes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')?.replace(/^Select /, '')));
+    expect(order).toHaveLength(4);
+    await boxes.nth(0).click();
+    await boxes.nth(2).click({ modifiers: ['Shift'] });
+    const bar = page.getByRole('region', { name: 'Selected tags' });
+    await bar.getByText('3 selected').waitFor();
+    await bar.getByRole('button', { name: 'Delete 3 tags…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 3 tags of e2e/bulk?' });
+    await dialog.waitFor();
+    const listed = await dialog.getByRole('listitem').allTextContents();
+    expect(listed.map((l) => l.split(' ')[0]).sort()).toEqual(order.slice(0, 3).sort());
+    for (const line of listed) expect(line).toMatch(/kB$/);
+    expect(await dialog.textContent()).toMatch(/Frees [\d.]+ kB once a garbage collection runs/);
+    const findings = await axeFindings();
+    expect(findings, findings.join('\n')).toEqual([]);
+    await page.screenshot({ path: nodePath.join(ARTIFACTS, '41-bulk-delete.png') });
+    await dialog.getByLabel(/to confirm/).fill('delete');
+    await dialog.getByRole('button', { name: 'Delete 3 tags' }).click();
+    await page.getByText(/Deleted 3 tags/).waitFor();
+    await expect.poll(() => table.getByRole('checkbox', { name: /^Select (?!every)/ }).count()).toBe(1);
+    expect(await table.getByRole('link', { name: order[3] as string, exact: true }).count()).toBe(1);
   });
 });
