@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CatalogIndex } from '../../server/catalog/catalog-index.js';
 import { getManifestDetail } from '../../server/catalog/manifest-detail.js';
+import { withBadges } from '../../server/catalog/referrer-badges.js';
 import { imageFiles, layerFiles } from '../../server/layers/image-files.js';
 import { LayerFilesCache } from '../../server/layers/layer-cache.js';
 import { listUntagged, runGc, storageSummary } from '../../server/catalog/storage-summary.js';
@@ -171,7 +172,10 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
 
   const api: BerthApi = {
     listRepositories: (q) => catalog.listRepositories(q),
-    listTags: async ({ repository, ...q }) => catalog.listTags(assertName(repository), q),
+    listTags: async ({ repository, ...q }) => {
+      const page = await catalog.listTags(assertName(repository), q);
+      return { ...page, items: await withBadges(store, repository, page.items) };
+    },
     getManifest: ({ repository, reference }) => getManifestDetail(store, catalog, repository, reference),
     deleteTag: async ({ repository, tag }) => store.repositories.deleteTag(assertName(repository), tag),
     deleteManifest: async ({ repository, digest }) => ({ removedTags: await store.repositories.deleteManifest(assertName(repository), parseDigest(digest)) }),

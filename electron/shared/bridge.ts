@@ -6,7 +6,9 @@ import { z } from 'zod';
 
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
-export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[] }
+export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[]; badges?: ReferrerBadge[] }
+/** What is attached to a tag's digest: a signature, an SBOM, an attestation (referrers or cosign's tags). */
+export type ReferrerBadge = 'signed' | 'sbom' | 'attestation';
 /** `title`: an artifact file's name (the `org.opencontainers.image.title` annotation). */
 export interface LayerInfo { digest: string; mediaType: string; size: number; title?: string }
 /** An index entry; `attests`: the image a buildx attestation manifest is about (its platform then reads `attestation`). */

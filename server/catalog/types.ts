@@ -4,7 +4,9 @@
  */
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
-export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[] }
+export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[]; badges?: ReferrerBadge[] }
+/** What is attached to a tag's digest: a signature, an SBOM, an attestation (referrers or cosign's tags). */
+export type ReferrerBadge = 'signed' | 'sbom' | 'attestation';
 export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
 export interface ImageConfigSummary {
   architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;

@@ -95,7 +95,7 @@ describe('layer explorer in Chromium', () => {
     const registry = `http://${server?.registry}`;
     const putBlob = async (body: Buffer): Promise<string> => {
       const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-      const response = await fetch(`${registry}/v2/team/tools/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+      const response = await fetch(`${registry}/v2/team/tools/blobs/uploads/?digest=${digest}`, { method: 'POST', body: new Uint8Array(body), headers: { 'content-type': 'application/octet-stream' } });
       expect(response.status).toBe(201);
       return digest;
     };
@@ -118,6 +118,8 @@ describe('layer explorer in Chromium', () => {
     expect(headers.slice(headers.indexOf('Created'), headers.indexOf('Created') + 3)).toEqual(['Created', 'Pushed', 'Platforms']);
     expect(await table.locator('tbody tr time').first().getAttribute('title')).toMatch(/\d/);
 
+    // The image the SBOM is about carries its badge in the tag list.
+    expect(await table.locator('tbody tr', { has: page.getByRole('link', { name: '1.0', exact: true }) }).locator('.badge').allTextContents()).toEqual(['SBOM']);
     await table.getByRole('link', { name: 'sbom' }).click();
     await page.getByRole('table', { name: 'Files' }).waitFor();
     expect(await page.getByRole('table', { name: 'Files' }).locator('tbody tr td').nth(1).textContent()).toBe('sbom.spdx.json');

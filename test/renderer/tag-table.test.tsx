@@ -31,3 +31,15 @@ describe('tag table', () => {
     expect(formatRelative(null, now)).toBe('—');
   });
 });
+
+describe('tag badges', () => {
+  it('shows signed, SBOM and attestation badges next to the tag', async () => {
+    const fake = new FakeBerth();
+    fake.addTag('svc', '1.0', { badges: ['attestation', 'sbom', 'signed'] });
+    fake.addTag('svc', '0.9');
+    renderApp(fake, '#/repo/svc');
+    const table = await screen.findByRole('table', { name: 'Tags of svc' });
+    const cells = within(table).getAllByRole('row').slice(1).map((r) => r.querySelectorAll('td')[0]?.textContent);
+    expect(cells).toEqual(expect.arrayContaining(['1.0attestationSBOMsigned', '0.9']));
+  });
+});

@@ -16,6 +16,9 @@ import { useQuery } from '../hooks/use-query.js';
 import { DeleteRepositoryDialog } from './DeleteRepositoryDialog.js';
 import { PAGE_SIZE, type ListView } from './list-view.js';
 
+/** What is attached to a tag's digest (referrers, or cosign's `sha256-….sig/.att/.sbom` tags). */
+const BADGE_LABEL: Record<'signed' | 'sbom' | 'attestation', string> = { signed: 'signed', sbom: 'SBOM', attestation: 'attestation' };
+
 export function RepositoryPage({ repository, view, onView }: { repository: string; view: ListView; onView(v: ListView): void }) {
   const { client, notify, navigate } = useApp();
   const [open, setOpen] = useState<string | null>(null);
@@ -76,7 +79,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
             {data.items.map((t) => (
               <Fragment key={t.tag}>
                 <tr>
-                  <td><SelectTag selection={selection} rows={data.items} tag={t.tag} /><a href={hrefs.manifest(repository, t.tag)}>{t.tag}</a></td>
+                  <td><SelectTag selection={selection} rows={data.items} tag={t.tag} /><a href={hrefs.manifest(repository, t.tag)}>{t.tag}</a>{t.badges?.map((b) => <span key={b} className={`badge badge-${b}`}>{BADGE_LABEL[b]}</span>)}</td>
                   <td><code title={t.digest}>{shortDigest(t.digest)}</code></td>
                   <td>{formatBytes(t.sizeBytes)}</td>
                   <td>{formatDate(t.created)}</td>
