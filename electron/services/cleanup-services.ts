@@ -71,6 +71,7 @@ export class AppCleanup {
 
   private async run(dryRun: boolean, trigger: 'console' | 'schedule' | 'push'): Promise<CleanupRunResult> {
     const result = await runCleanup(this.host.store(), (await this.load()).rules, { dryRun, gc: this.host.gc(), history: this.history, trigger });
+    if (result.historyError !== undefined) this.host.log(`berth: the cleanup run is not in ${this.history.file}: ${result.historyError}`);
     return { dryRun, plan: result.plan, tagsRemoved: result.tagsRemoved, gc: result.gc ? gcSummary(result.gc) : null };
   }
 

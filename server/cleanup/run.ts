@@ -13,6 +13,8 @@ export interface CleanupResult {
   readonly tagsRemoved: { repository: string; tag: string }[];
   /** The gc that followed (not on a dry run). */
   readonly gc: GcReport | null;
+  /** Why the run is not in the history (it was done all the same). */
+  readonly historyError?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function runCleanup(
   const tagsRemoved: CleanupResult['tagsRemoved'] = [];
   let gc: GcReport | null = null;
   let error: string | undefined;
+  let historyError: string | undefined;
   try {
     if (!options.dryRun) {
       tagsRemoved.push(...(await applyPlan(store, plan)));
@@ -40,7 +43,7 @@ export async function runCleanup(
     error = (err as Error).message;
     throw err;
   } finally {
-    await options.history.append({
+    const entry: MaintenanceRun = {
       kind: 'cleanup',
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -52,9 +55,13 @@ export async function runCleanup(
       bytesFreed: gc ? gc.bytesFreed : plan.bytesFreed,
       removed: (options.dryRun ? plan.items.flatMap((i) => (i.tag === null ? [] : [{ repository: i.repository, tag: i.tag }])) : tagsRemoved).slice(0, 200).map((t) => `${t.repository}:${t.tag}`),
       ...(error !== undefined ? { error } : {}),
+    };
+    // A log of work already done: failing to write it must not turn a finished run into a failure.
+    await options.history.append(entry).catch((err: unknown) => {
+      historyError = (err as Error).message;
     });
   }
-  return { dryRun: options.dryRun, plan, tagsRemoved, gc };
+  return { dryRun: options.dryRun, plan, tagsRemoved, gc, ...(historyError !== undefined ? { historyError } : {}) };
 }
 
 /** Deletes the plan's tags (untagged manifests are gc's to remove); answers the ones it deleted. */

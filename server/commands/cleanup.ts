@@ -24,6 +24,7 @@ export function cleanupLines(result: CleanupResult): string[] {
   );
   if (result.gc) lines.push('then gc (deletes untagged manifests; blobs used within the grace period stay until it ends):', ...reportLines(result.gc, false));
   else lines.push('a real run then runs gc with --delete-untagged under the grace period, which frees the space');
+  if (result.historyError !== undefined) lines.push(`cleanup: the run is not in the history: ${result.historyError}`);
   return lines;
 }
 

@@ -68,7 +68,9 @@ export async function gcCommand(args: string[], out: (line: string) => void): Pr
   }
   const startedAt = new Date().toISOString();
   const report = await collectGarbage(store, { dryRun, deleteUntagged: values['delete-untagged'] === true, ...config.gc });
-  await new MaintenanceHistory(config.storage.path).append(gcHistoryEntry(report, { startedAt, dryRun, trigger: 'cli' }));
+  // The history is a log of work already done: failing to write it must not turn a finished gc into a failure.
+  const history = new MaintenanceHistory(config.storage.path);
+  await history.append(gcHistoryEntry(report, { startedAt, dryRun, trigger: 'cli' })).catch((err: unknown) => out(`gc: the run is not in ${history.file}: ${(err as Error).message}`));
   for (const line of reportLines(report, dryRun)) out(line);
   return 0;
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import * as nodePath from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MaintenanceHistory } from '../../../server/cleanup/history.js';
 import { planCleanup } from '../../../server/cleanup/plan.js';
@@ -56,6 +58,15 @@ describe('runCleanup', () => {
       ['cleanup', true, 'cli', 1, dry.plan.bytesFreed],
     ]);
     expect(runs[0]?.removed).toEqual(['app/web:v1']);
+  });
+
+  it('a history that cannot be written does not fail a run that was done: the run says why it is not logged', async () => {
+    await image(store, 'app/web', 'old', 'v1');
+    const file = nodePath.join(dir, 'not-a-folder');
+    writeFileSync(file, 'x');
+    const result = await runCleanup(store, [rule({ id: 'all', match: ['*'] })], { dryRun: false, gc: noGrace, history: new MaintenanceHistory(file), trigger: 'cli' });
+    expect(result.tagsRemoved).toEqual([{ repository: 'app/web', tag: 'v1' }]);
+    expect(result.historyError).toMatch(/EEXIST|ENOTDIR/);
   });
 
   it('within the grace period the tags go but gc keeps the bytes, and says when they may go', async () => {
