@@ -176,6 +176,7 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
       const page = await catalog.listTags(assertName(repository), q);
       return { ...page, items: await withBadges(store, repository, page.items) };
     },
+    searchTags: (q) => catalog.searchTags(q),
     getManifest: ({ repository, reference }) => getManifestDetail(store, catalog, repository, reference),
     deleteTag: async ({ repository, tag }) => store.repositories.deleteTag(assertName(repository), tag),
     deleteManifest: async ({ repository, digest }) => ({ removedTags: await store.repositories.deleteManifest(assertName(repository), parseDigest(digest)) }),

@@ -122,6 +122,8 @@ export interface EvictResult { dryRun: boolean; olderThanDays: number; repositor
 export interface BerthApi {
   listRepositories(input: ListQuery): Promise<{ total: number; items: RepositorySummary[] }>;
   listTags(input: ListQuery & { repository: string }): Promise<{ total: number; items: TagSummary[] }>;
+  /** Tags of every repository whose `repository:tag` contains the query (the top bar's search). */
+  searchTags(input: ListQuery): Promise<{ total: number; items: TagSummary[] }>;
   getManifest(input: { repository: string; reference: string }): Promise<ManifestDetail>;
   deleteTag(input: { repository: string; tag: string }): Promise<void>;
   deleteManifest(input: { repository: string; digest: string }): Promise<{ removedTags: string[] }>;
@@ -223,6 +225,7 @@ const password = z.string().min(12).max(72);
 export const INPUT_SCHEMAS = {
   listRepositories: listQuery,
   listTags: listQuery.extend({ repository: name }),
+  searchTags: listQuery,
   getManifest: z.strictObject({ repository: name, reference: z.string().min(1).max(255) }),
   deleteTag: z.strictObject({ repository: name, tag: z.string().min(1).max(128) }),
   deleteManifest: z.strictObject({ repository: name, digest: z.string().min(1).max(255) }),

@@ -7,6 +7,7 @@ type BerthMethod = keyof BerthApi;
 export const CHANNELS = {
   listRepositories: 'berth:listRepositories',
   listTags: 'berth:listTags',
+  searchTags: 'berth:searchTags',
   getManifest: 'berth:getManifest',
   deleteTag: 'berth:deleteTag',
   deleteManifest: 'berth:deleteManifest',

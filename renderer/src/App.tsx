@@ -19,6 +19,7 @@ import { defaultRepositoryView, defaultTagView, type ListView } from './pages/li
 import { ManifestPage } from './pages/ManifestPage.js';
 import { ImageFilesPage } from './pages/layers/ImageFilesPage.js';
 import { LayerPage } from './pages/layers/LayerPage.js';
+import { SearchPage, TopSearch } from './pages/search/SearchPage.js';
 import { RepositoriesPage } from './pages/RepositoriesPage.js';
 import { RepositoryPage } from './pages/RepositoryPage.js';
 import { StoragePage } from './pages/StoragePage.js';
@@ -119,6 +120,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
   if (route.page === 'storage') page = <StoragePage />;
   else if (route.page === 'access') page = <AccessPage />;
   else if (route.page === 'settings') page = <SettingsPage />;
+  else if (route.page === 'search') page = <SearchPage key={route.query} query={route.query} />;
   else if (route.page === 'image-files') page = <ImageFilesPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
   else if (route.page === 'layer') page = <LayerPage key={`${route.repository}@${route.reference}/${route.digest}`} repository={route.repository} reference={route.reference} digest={route.digest} />;
   else if (route.page === 'manifest') page = <ManifestPage key={`${route.repository}@${route.reference}`} repository={route.repository} reference={route.reference} />;
@@ -147,6 +149,7 @@ export function App({ client, win = window }: { client: BerthClient; win?: Windo
             <a href={hrefs.access()} aria-current={route.page === 'access' ? 'page' : undefined}>Access</a>
             <a href={hrefs.settings()} aria-current={route.page === 'settings' ? 'page' : undefined}>Settings</a>
           </nav>
+          <TopSearch />
           <button type="button" className="push-button" onClick={() => setPushOpen(true)} aria-haspopup="dialog">Push an image</button>
           <ImportPicker onFiles={onFiles} primary />
           <button type="button" aria-controls={showImports ? 'imports-panel' : undefined} onClick={() => {

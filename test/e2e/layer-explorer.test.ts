@@ -128,4 +128,13 @@ describe('layer explorer in Chromium', () => {
     expect(await page.getByRole('heading', { name: 'Pull' }).count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it('searches every repository and tag from the top bar', async () => {
+    await page.getByRole('searchbox', { name: 'Search repositories and tags' }).fill('tools');
+    await page.getByRole('searchbox', { name: 'Search repositories and tags' }).press('Enter');
+    await page.getByRole('table', { name: 'Matching tags' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Matching repositories' }).getByRole('link').allTextContents()).toEqual(['team/tools']);
+    expect((await page.getByRole('table', { name: 'Matching tags' }).getByRole('link').allTextContents()).sort()).toEqual(['team/tools:1.0', 'team/tools:sbom']);
+    expect(problems).toEqual([]);
+  });
 });

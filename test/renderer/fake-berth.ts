@@ -97,6 +97,11 @@ export class FakeBerth implements BerthClient {
     return this.page(this.repositories(), input, (r) => ({ name: r.name, lastPushed: r.lastPushed ?? '', size: r.sizeBytes }));
   }
 
+  async searchTags(input: ListQuery) {
+    this.record('searchTags', input);
+    return this.page(this.tags.filter((t) => `${t.repository}:${t.tag}`.toLowerCase().includes((input.query ?? '').toLowerCase())), { ...input, query: '' }, (t) => ({ name: `${t.repository}:${t.tag}`, lastPushed: t.pushed ?? '', size: t.sizeBytes }));
+  }
+
   async listTags(input: ListQuery & { repository: string }) {
     this.record('listTags', input);
     return this.page(this.tags.filter((t) => t.repository === input.repository), input, (t) => ({ name: t.tag, lastPushed: t.created ?? '', size: t.sizeBytes }));

@@ -11,7 +11,7 @@ const METHODS = [
   'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
   'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
-  'layerFiles', 'imageFiles',
+  'layerFiles', 'imageFiles', 'searchTags',
   'getCache', 'cachedRepositories', 'evictCache', 'listMirrors', 'addMirror', 'removeMirror',
 ] as const satisfies readonly (keyof BerthApi)[];
 

@@ -5,6 +5,7 @@ export type Route =
   | { page: 'repository'; repository: string }
   | { page: 'manifest'; repository: string; reference: string }
   | { page: 'image-files'; repository: string; reference: string }
+  | { page: 'search'; query: string }
   | { page: 'layer'; repository: string; reference: string; digest: string }
   | { page: 'storage' }
   /** `section`: a card to bring into view (the Push panel's fix links: users, certificate, hosts). */
@@ -20,6 +21,7 @@ export function parseRoute(hash: string): Route {
       return p;
     }
   });
+  if (parts[0] === 'search' && parts[1]) return { page: 'search', query: parts[1] };
   if (parts[0] === 'storage') return { page: 'storage' };
   if (parts[0] === 'access') return parts[1] ? { page: 'access', section: parts[1] } : { page: 'access' };
   if (parts[0] === 'settings') return { page: 'settings' };
@@ -40,6 +42,7 @@ export const hrefs = {
   manifest: (name: string, reference: string): string => `#/repo/${encodeURIComponent(name)}/manifest/${encodeURIComponent(reference)}`,
   imageFiles: (name: string, reference: string): string => `${hrefs.manifest(name, reference)}/files`,
   layer: (name: string, reference: string, digest: string): string => `${hrefs.manifest(name, reference)}/layer/${encodeURIComponent(digest)}`,
+  search: (query: string): string => `#/search/${encodeURIComponent(query)}`,
   storage: (): string => '#/storage',
   access: (section?: string): string => (section ? `#/access/${encodeURIComponent(section)}` : '#/access'),
   settings: (): string => '#/settings',
