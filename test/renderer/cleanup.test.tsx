@@ -86,5 +86,9 @@ describe('storage page: usage, history and cleanup rules', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Run cleanup' }));
     await waitFor(() => expect(fake.calls.filter((c) => c.method === 'runCleanup').map((c) => c.input)).toEqual([{ dryRun: false }]));
     expect(await screen.findByText(/Cleanup removed 1 tags; 1.2 MB reclaimed/)).toBeTruthy();
+    // The history reads itself again: the run is its first row.
+    const history = screen.getByRole('table', { name: 'Garbage collection and cleanup runs' });
+    await waitFor(() => expect(within(history).getAllByRole('row')[1]!.textContent).toContain('console'));
+    expect(within(history).getAllByRole('row')).toHaveLength(4);
   });
 });

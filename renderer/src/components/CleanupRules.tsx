@@ -5,6 +5,7 @@ import { useApp } from '../hooks/app-context.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorCard } from './ErrorCard.js';
+import { maintenanceRan } from './MaintenanceHistory.js';
 
 /** A rule as edited: numbers and patterns are text until saved. */
 interface Draft { id: string; enabled: boolean; repositories: string; match: string; protect: string; keepNewest: string; olderThanDays: string; untagged: boolean }
@@ -89,6 +90,7 @@ export function CleanupRules() {
   const run = async (): Promise<void> => {
     const result = await client.runCleanup({ dryRun: false });
     setPlan(null);
+    maintenanceRan();
     notify(`Cleanup removed ${result.tagsRemoved.length} tags; ${formatBytes(result.gc?.bytesFreed ?? 0)} reclaimed${result.gc && result.gc.reclaimableLater.bytes > 0 ? `, ${formatBytes(result.gc.reclaimableLater.bytes)} once the grace period ends` : ''}.`);
   };
 

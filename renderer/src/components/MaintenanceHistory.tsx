@@ -1,3 +1,4 @@
+import { useEffect, useState } from 'react';
 import type { MaintenanceRun } from '../api/types.js';
 import { formatBytes, formatDate } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
@@ -11,17 +12,29 @@ function removedText(r: MaintenanceRun): string {
   return parts.join(', ');
 }
 
+const ran = new Set<() => void>();
+/** A gc or cleanup finished on this page: the history reads itself again (a gc that only frees blobs sends no event). */
+export function maintenanceRan(): void {
+  for (const listener of ran) listener();
+}
+
 /** Every gc and cleanup run (console, command line, schedule, after a push), newest first, from the data folder. */
-export function MaintenanceHistory() {
+export function MaintenanceHistory({ refreshOn }: { refreshOn?: unknown }) {
   const { client } = useApp();
-  const history = useQuery(() => client.getMaintenanceHistory(), [client]);
-  const runs = history.data;
+  const [runs, setRuns] = useState(0);
+  useEffect(() => {
+    const bump = (): void => setRuns((n) => n + 1);
+    ran.add(bump);
+    return () => void ran.delete(bump);
+  }, []);
+  const history = useQuery(() => client.getMaintenanceHistory(), [client, refreshOn, runs]);
+  const list = history.data;
   return (
     <section className="card" aria-labelledby="history-heading">
       <h2 id="history-heading">History</h2>
       {history.error ? <ErrorCard error={history.error} action="read the history of gc and cleanup runs" onRetry={history.reload} /> : null}
-      {runs ? (
-        runs.length === 0 ? (
+      {list ? (
+        list.length === 0 ? (
           <p className="muted">No gc or cleanup has run yet.</p>
         ) : (
           <table aria-label="Garbage collection and cleanup runs">
@@ -35,7 +48,7 @@ export function MaintenanceHistory() {
               </tr>
             </thead>
             <tbody>
-              {runs.map((r) => (
+              {list.map((r) => (
                 <tr key={`${r.startedAt}-${r.kind}-${r.trigger}-${r.finishedAt}`} className={r.error ? 'failed' : undefined}>
                   <td><time dateTime={r.startedAt}>{formatDate(r.startedAt)}</time></td>
                   <td>

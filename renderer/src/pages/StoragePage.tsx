@@ -106,7 +106,7 @@ export function StoragePage() {
         </Dialog>
       ) : null}
       <CleanupRules />
-      <MaintenanceHistory />
+      <MaintenanceHistory refreshOn={result} />
     </section>
   );
 }
