@@ -3,6 +3,8 @@
 // The same contract is served over Electron IPC (preload + ipc.ts) and over HTTP (headless console).
 // CHANGELOG: added (additive) BridgeError/Envelope/BRIDGE_ERRORS, EVENT_CHANNEL, METHODS, INPUT_SCHEMAS, BerthWindowApi, ImportPhase.
 import { z } from 'zod';
+// The rules' schema is the server's own (zod only, no Node imports): one definition of what a rule may be.
+import { cleanupRuleSchema, cleanupSettingsSchema } from '../../server/cleanup/rules.js';
 
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
@@ -118,6 +120,25 @@ export interface MirrorsInfo { mirrors: MirrorInfo[]; keychain: KeychainState; r
 /** A password goes to the keychain (refused when there is none); `passwordFile` names a file holding it instead. */
 export interface MirrorInput { url: string; prefix?: string; username?: string; password?: string; passwordFile?: string }
 export interface EvictResult { dryRun: boolean; olderThanDays: number; repositories: { name: string; upstream: string; lastPulledAt: string }[] }
+/** Cleanup rules (server/cleanup/rules.ts says what each field does); `dailyAt`: local HH:MM or null. */
+export interface CleanupRule { id: string; enabled: boolean; repositories: string; match: string[]; protect: string[]; keepNewest: number | null; olderThanDays: number | null; untagged: boolean }
+export interface CleanupSettings { rules: CleanupRule[]; dailyAt: string | null; afterPush: boolean }
+/** One tag (or untagged manifest, `tag` null) a cleanup or bulk delete removes; `bytesFreed`: blobs nothing that stays uses. */
+export interface CleanupItem { repository: string; tag: string | null; digest: string; rule: string; pushedAt: string; bytesFreed: number }
+export interface CleanupPlan { items: CleanupItem[]; bytesFreed: number; blobsFreed: number; protectedTags: number }
+/** `gc`: the gc that followed a real run (null on a dry run). */
+export interface CleanupRunResult {
+  dryRun: boolean; plan: CleanupPlan; tagsRemoved: { repository: string; tag: string }[];
+  gc: { bytesFreed: number; manifestsRemoved: number; blobsRemoved: number; reclaimableLater: ReclaimableLater } | null;
+}
+/** A gc or cleanup run from DATA/maintenance-history.jsonl. */
+export interface MaintenanceRun {
+  kind: 'gc' | 'cleanup'; startedAt: string; finishedAt: string; trigger: 'cli' | 'console' | 'schedule' | 'push'; dryRun: boolean;
+  tagsRemoved: number; manifestsRemoved: number; blobsRemoved: number; bytesFreed: number; removed?: string[]; error?: string;
+}
+/** `ownBytes`: only this repository uses them (what deleting it frees); `sharedBytes`: others use them too. */
+export interface RepositoryUsage { name: string; bytes: number; ownBytes: number; sharedBytes: number }
+export interface StorageUsage { repositories: RepositoryUsage[]; totalBytes: number; sharedBytes: number }
 
 export interface BerthApi {
   listRepositories(input: ListQuery): Promise<{ total: number; items: RepositorySummary[] }>;
@@ -181,6 +202,17 @@ export interface BerthApi {
   addMirror(input: MirrorInput): Promise<MirrorsInfo>;
   /** `prefix` null: the Docker Hub mode mirror. Only mirrors added in the app. */
   removeMirror(input: { prefix: string | null }): Promise<MirrorsInfo>;
+  getCleanupRules(): Promise<CleanupSettings>;
+  saveCleanupRules(input: CleanupSettings): Promise<CleanupSettings>;
+  /** The dry run of `rules` (default: the saved ones): what each rule removes and the bytes it frees; nothing changes. */
+  planCleanup(input: { rules?: CleanupRule[] }): Promise<CleanupPlan>;
+  /** The saved rules, then gc with delete-untagged under the grace period; logged in the maintenance history. */
+  runCleanup(input: { dryRun: boolean }): Promise<CleanupRunResult>;
+  /** gc and cleanup runs, newest first. */
+  getMaintenanceHistory(): Promise<MaintenanceRun[]>;
+  getStorageUsage(): Promise<StorageUsage>;
+  /** What deleting these tags of one repository frees (nothing is deleted): the bulk delete's confirmation. */
+  planTagDeletion(input: { repository: string; tags: string[] }): Promise<CleanupPlan>;
 }
 export type BerthMethod = keyof BerthApi;
 
@@ -280,6 +312,13 @@ export const INPUT_SCHEMAS = {
     passwordFile: z.string().min(1).max(4096).optional(),
   }),
   removeMirror: z.strictObject({ prefix: z.string().min(1).max(255).nullable() }),
+  getCleanupRules: noInput,
+  saveCleanupRules: cleanupSettingsSchema,
+  planCleanup: z.strictObject({ rules: z.array(cleanupRuleSchema).max(100).optional() }),
+  runCleanup: z.strictObject({ dryRun: z.boolean() }),
+  getMaintenanceHistory: noInput,
+  getStorageUsage: noInput,
+  planTagDeletion: z.strictObject({ repository: name, tags: z.array(z.string().min(1).max(128)).min(1).max(10_000) }),
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
 /** What the preload exposes as `window.berth`. */

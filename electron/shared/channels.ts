@@ -47,6 +47,13 @@ export const CHANNELS = {
   listMirrors: 'berth:listMirrors',
   addMirror: 'berth:addMirror',
   removeMirror: 'berth:removeMirror',
+  getCleanupRules: 'berth:getCleanupRules',
+  saveCleanupRules: 'berth:saveCleanupRules',
+  planCleanup: 'berth:planCleanup',
+  runCleanup: 'berth:runCleanup',
+  getMaintenanceHistory: 'berth:getMaintenanceHistory',
+  getStorageUsage: 'berth:getStorageUsage',
+  planTagDeletion: 'berth:planTagDeletion',
 } as const satisfies Record<BerthMethod, `berth:${string}`>;
 export const EVENT_CHANNEL = 'berth:event';
 export const METHODS = Object.keys(CHANNELS) as BerthMethod[];

@@ -6,6 +6,7 @@ import type {
 } from '../../renderer/src/api/types.js';
 import type { ImageFiles, LayerFiles } from '../../renderer/src/api/types.js';
 import type { CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo } from '../../renderer/src/api/types.js';
+import type { CleanupPlan, CleanupRule, CleanupRunResult, CleanupSettings, MaintenanceRun, StorageUsage } from '../../renderer/src/api/types.js';
 import { ApiError } from '../../renderer/src/api/errors.js';
 
 export interface PendingImport { file: File; opts: ImportOptions | undefined; resolve(job: ImportJob): void; reject(error: unknown): void }
@@ -274,6 +275,39 @@ export class FakeBerth implements BerthClient {
     return this.mirrorsInfo();
   }
   async removeMirror(input: { prefix: string | null }) { this.record('removeMirror', input); this.mirrors = this.mirrors.filter((m) => m.prefix !== input.prefix); return this.mirrorsInfo(); }
+
+  /** Cleanup: the saved rules; `cleanupPlan` is what a dry run answers (the rules' semantics are the server's, tested there). */
+  cleanupSettings: CleanupSettings = { rules: [], dailyAt: null, afterPush: false };
+  cleanupPlan: CleanupPlan = { items: [], bytesFreed: 0, blobsFreed: 0, protectedTags: 0 };
+  history: MaintenanceRun[] = [];
+  usage: StorageUsage = { repositories: [], totalBytes: 0, sharedBytes: 0 };
+  async getCleanupRules() { this.record('getCleanupRules'); return this.cleanupSettings; }
+  async saveCleanupRules(input: CleanupSettings) { this.record('saveCleanupRules', input); this.cleanupSettings = input; return input; }
+  async planCleanup(input: { rules?: CleanupRule[] }) { this.record('planCleanup', input); return this.cleanupPlan; }
+  async runCleanup(input: { dryRun: boolean }): Promise<CleanupRunResult> {
+    this.record('runCleanup', input);
+    const plan = this.cleanupPlan;
+    const tagsRemoved = input.dryRun ? [] : plan.items.flatMap((i) => (i.tag === null ? [] : [{ repository: i.repository, tag: i.tag }]));
+    if (!input.dryRun) this.tags.splice(0, this.tags.length, ...this.tags.filter((t) => !tagsRemoved.some((r) => r.repository === t.repository && r.tag === t.tag)));
+    const at = this.now.toISOString();
+    this.history.unshift({ kind: 'cleanup', startedAt: at, finishedAt: at, trigger: 'console', dryRun: input.dryRun, tagsRemoved: input.dryRun ? plan.items.length : tagsRemoved.length, manifestsRemoved: 0, blobsRemoved: plan.blobsFreed, bytesFreed: plan.bytesFreed });
+    return { dryRun: input.dryRun, plan, tagsRemoved, gc: input.dryRun ? null : { bytesFreed: plan.bytesFreed, manifestsRemoved: tagsRemoved.length, blobsRemoved: plan.blobsFreed, reclaimableLater: { bytes: 0, from: null, until: null } } };
+  }
+  async getMaintenanceHistory() { this.record('getMaintenanceHistory'); return this.history; }
+  async getStorageUsage() { this.record('getStorageUsage'); return this.usage; }
+  /** Each selected tag frees its size once per digest (the first tag of a digest), as the server counts. */
+  async planTagDeletion(input: { repository: string; tags: string[] }): Promise<CleanupPlan> {
+    this.record('planTagDeletion', input);
+    const seen = new Set<string>();
+    const items = this.tags
+      .filter((t) => t.repository === input.repository && input.tags.includes(t.tag))
+      .map((t) => {
+        const bytesFreed = seen.has(t.digest) ? 0 : t.sizeBytes;
+        seen.add(t.digest);
+        return { repository: t.repository, tag: t.tag, digest: t.digest, rule: 'selected', pushedAt: t.created ?? '', bytesFreed };
+      });
+    return { items, bytesFreed: items.reduce((n, i) => n + i.bytesFreed, 0), blobsFreed: items.length, protectedTags: 0 };
+  }
 
   onEvent(listener: (e: BerthEvent) => void): () => void {
     this.listeners.add(listener);

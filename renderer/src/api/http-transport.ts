@@ -13,6 +13,7 @@ const METHODS = [
   'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
   'layerFiles', 'imageFiles', 'searchTags',
   'getCache', 'cachedRepositories', 'evictCache', 'listMirrors', 'addMirror', 'removeMirror',
+  'getCleanupRules', 'saveCleanupRules', 'planCleanup', 'runCleanup', 'getMaintenanceHistory', 'getStorageUsage', 'planTagDeletion',
 ] as const satisfies readonly (keyof BerthApi)[];
 
 /**
