@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { ListenError } from '../server/net/listen.js';
-import { UsageError } from '../server/commands/storage-flags.js';
+import { UsageError } from '../server/runtime/flags.js';
 import { ConfigError } from '../server/config.js';
 import { consoleUrl, startConsole } from './headless/console-server.js';
 import { ConsoleTokenSource, loadConsoleToken } from './headless/console-token.js';

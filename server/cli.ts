@@ -5,7 +5,7 @@ import { gcCommand } from './commands/gc.js';
 import { importCommand } from './commands/import.js';
 import { ListenError } from './net/listen.js';
 import { serve } from './commands/serve.js';
-import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './commands/storage-flags.js';
+import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './runtime/flags.js';
 import { certCommand } from './commands/cert.js';
 import { userCommand } from './commands/user.js';
 import { commandUsage, packageVersion } from './commands/help.js';

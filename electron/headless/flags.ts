@@ -1,5 +1,5 @@
 import { ConfigError, parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
-import { SERVE_OPTIONS, STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/commands/storage-flags.js';
+import { SERVE_OPTIONS, STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/runtime/flags.js';
 import { parseMirrorFlag } from '../../server/mirror/config.js';
 import type { Settings } from '../shared/bridge.js';
 import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';

@@ -7,7 +7,7 @@ import { withBadges } from '../../server/catalog/referrer-badges.js';
 import { imageFiles, layerFiles } from '../../server/layers/image-files.js';
 import { LayerFilesCache } from '../../server/layers/layer-cache.js';
 import { listUntagged, runGc, storageSummary } from '../../server/catalog/storage-summary.js';
-import { openStore } from '../../server/commands/serve.js';
+import { openStore } from '../../server/runtime/registry.js';
 import type { BerthConfig } from '../../server/config.js';
 import { isBerthError } from '../../server/errors/domain.js';
 import { parseDigest } from '../../server/oci/digest.js';

@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../../server/app.js';
 import { formatAddress, listen } from '../../server/net/listen.js';
 import { openRegistryWarning, registryExposureProblem } from '../../server/net/exposure.js';
-import { proxySecret, startConfiguredProxy } from '../../server/commands/proxy.js';
+import { proxySecret, startConfiguredProxy } from '../../server/runtime/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';
 import type { CredentialSource } from '../../server/mirror/credentials.js';

@@ -1,6 +1,6 @@
 import * as nodePath from 'node:path';
 import { writeCertificateSet } from '../tls/certificates.js';
-import { parseCommandArgs, UsageError } from './storage-flags.js';
+import { parseCommandArgs, UsageError } from '../runtime/flags.js';
 
 /**
  * `berth cert generate --hostname H --out DIR [--port N] [--new-ca]`: a local CA (kept on regeneration

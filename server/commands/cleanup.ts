@@ -3,8 +3,8 @@ import { CleanupRulesError, CleanupRulesFile } from '../cleanup/rules-file.js';
 import { runCleanup, type CleanupResult } from '../cleanup/run.js';
 import { formatBytes } from '../import/progress-line.js';
 import { reportLines } from './gc.js';
-import { checkStorage, openStore } from './serve.js';
-import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
+import { checkStorage, openStore } from '../runtime/registry.js';
+import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from '../runtime/flags.js';
 
 /** The lines `berth cleanup` prints: each item with its rule and the space it frees, then the gc that followed. */
 export function cleanupLines(result: CleanupResult): string[] {

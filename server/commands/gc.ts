@@ -1,8 +1,8 @@
 import { collectGarbage, type GcReport, type KeepReason } from '../storage/gc.js';
 import { MaintenanceHistory, gcHistoryEntry } from '../cleanup/history.js';
 import { evictCached } from '../mirror/evict.js';
-import { checkStorage, openStore } from './serve.js';
-import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from './storage-flags.js';
+import { checkStorage, openStore } from '../runtime/registry.js';
+import { STORAGE_OPTIONS, UsageError, configFromFlags, parseCommandArgs } from '../runtime/flags.js';
 
 const formatBytes = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
 

@@ -1,9 +1,9 @@
 import { isBerthError } from '../errors/domain.js';
 import { importArchive, type ImportSummary } from '../import/index.js';
 import { formatBytes, progressPrinter } from '../import/progress-line.js';
-import { openStore } from './serve.js';
+import { openStore } from '../runtime/registry.js';
 import { formatAddress } from '../net/listen.js';
-import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './storage-flags.js';
+import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from '../runtime/flags.js';
 import type { ListenAddress } from '../config.js';
 
 export interface ImportIo {

@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import * as nodePath from 'node:path';
 import { defaultDataDir } from '../config.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import { parseCommandArgs, UsageError } from './storage-flags.js';
+import { parseCommandArgs, UsageError } from '../runtime/flags.js';
 
 export const SERVICE_USAGE = `usage: berth service install [--user] [--console] [--data DIR] [--no-enable] [--root DIR] [--node PATH] [-- SERVE FLAGS]
        berth service uninstall [--user] [--root DIR]`;

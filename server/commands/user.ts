@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { Htpasswd, removeUser, setUser } from '../auth/htpasswd.js';
-import { parseCommandArgs, UsageError } from './storage-flags.js';
+import { parseCommandArgs, UsageError } from '../runtime/flags.js';
 
 const USAGE = 'usage: berth user add NAME --htpasswd FILE | user remove NAME --htpasswd FILE | user list --htpasswd FILE';
 

@@ -70,7 +70,8 @@ const DIGESTS: Row[] = [
   { what: 'sha512 length under sha256', method: 'GET', path: () => `/v2/safe/app/blobs/sha256:${'a'.repeat(128)}`, status: 400, code: 'DIGEST_INVALID' },
   { what: 'unknown algorithm', method: 'GET', path: () => `/v2/safe/app/blobs/md5:${'a'.repeat(32)}`, status: 400, code: 'DIGEST_INVALID' },
   { what: 'sha256:totallywrong (blob)', method: 'GET', path: () => '/v2/safe/app/blobs/sha256:totallywrong', status: 400, code: 'DIGEST_INVALID' },
-  { what: 'sha256:totallywrong (manifest)', method: 'GET', path: () => '/v2/safe/app/manifests/sha256:totallywrong', status: 400, code: 'DIGEST_INVALID' },
+  // The spec's endpoint table: a GET of a reference that is neither a tag nor a digest is an unknown manifest.
+  { what: 'sha256:totallywrong (manifest)', method: 'GET', path: () => '/v2/safe/app/manifests/sha256:totallywrong', status: 404, code: 'MANIFEST_UNKNOWN' },
   { what: 'sha256:.. (blob delete)', method: 'DELETE', path: () => '/v2/safe/app/blobs/sha256:..', status: 400, code: 'DIGEST_INVALID' },
   { what: 'sha256:.. (manifest delete)', method: 'DELETE', path: () => '/v2/safe/app/manifests/sha256:..', status: 400, code: 'DIGEST_INVALID' },
   { what: 'encoded path in digest', method: 'DELETE', path: () => '/v2/safe/app/blobs/sha256:..%2f..%2f..%2fescape', status: 400, code: 'DIGEST_INVALID' },

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../../server/commands/storage-flags.js';
+import { UsageError } from '../../../server/runtime/flags.js';
 import { serviceCommand, systemdWord, unitText, type CommandResult, type ServiceDeps } from '../../../server/commands/service.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
 import { requireTool, run } from '../../support/run.js';

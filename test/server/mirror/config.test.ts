@@ -1,7 +1,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveConfigFromFlags } from '../../../server/commands/storage-flags.js';
+import { serveConfigFromFlags } from '../../../server/runtime/flags.js';
 import { ConfigError, resolveConfig } from '../../../server/config.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
 

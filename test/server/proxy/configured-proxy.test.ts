@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setUser } from '../../../server/auth/htpasswd.js';
-import { startConfiguredProxy } from '../../../server/commands/proxy.js';
+import { startConfiguredProxy } from '../../../server/runtime/proxy.js';
 import { resolveConfig } from '../../../server/config.js';
 import { writeCertificateSet } from '../../../server/tls/certificates.js';
 import { SECRET } from './fixtures.js';
