@@ -1,6 +1,6 @@
 // The desktop app itself, started by entry.ts for every launch that is not a credential-helper call. The
 // only file that loads Electron itself.
-import { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, Tray } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, shell, Tray } from 'electron';
 import * as nodePath from 'node:path';
 import { resolveConfig } from '../../server/config.js';
 import { packagedHelperPath } from '../os/docker/docker-login.js';
@@ -11,7 +11,7 @@ const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const root = app.getAppPath();
 
 void startApp(
-  { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, Tray },
+  { app, BrowserWindow, clipboard, ipcMain, Menu, protocol, session, shell, Tray },
   {
     log,
     files: {

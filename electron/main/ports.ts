@@ -93,4 +93,5 @@ export interface ElectronPorts {
   readonly Tray: new (image: string) => TrayPort;
   readonly Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): unknown };
   readonly clipboard: { writeText(text: string): void };
+  readonly shell: { openExternal(url: string): Promise<void> };
 }

@@ -15,21 +15,43 @@ export function permissionAllowed(permission: string, requesting: string | undef
 }
 
 /**
- * Electron security checklist items that apply to every web contents: no navigation away from the app,
- * no new windows, no <webview>, no permissions beyond the clipboard, and the same CSP as the headless console.
+ * Links the page may hand to the system browser (security.md #15: never openExternal untrusted input
+ * unchecked): plain http(s) web addresses without credentials in them. Image labels are written by whoever
+ * built the image, so anything else (file:, smb:, custom schemes that start programs) is dropped.
  */
-export function lockDownContents(contents: WebContentsPort): void {
+export function externalLink(url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  if (parsed.username || parsed.password || !parsed.hostname) return undefined;
+  return parsed.href;
+}
+
+/**
+ * Electron security checklist items that apply to every web contents: no navigation away from the app,
+ * no new windows (a web link the page opens goes to the system browser instead), no <webview>, no
+ * permissions beyond the clipboard, and the same CSP as the headless console.
+ */
+export function lockDownContents(contents: WebContentsPort, openExternal: (url: string) => Promise<void>): void {
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-frame-navigate', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => {
+    const link = externalLink(url);
+    if (link) void openExternal(link).catch(() => undefined);
+    return { action: 'deny' };
+  });
 }
 
 export const securityModule: AppModule = {
   name: 'security',
   enable({ electron }) {
-    electron.app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
+    electron.app.on('web-contents-created', (_event, contents) => lockDownContents(contents, (url) => electron.shell.openExternal(url)));
     const session = electron.session.defaultSession;
     // Requests (prompts) and checks (navigator.permissions, feature probes) answer alike; devices (HID,
     // serial, USB) are never granted.

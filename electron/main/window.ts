@@ -32,7 +32,7 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
 export function createMainWindow(ctx: AppContext): BrowserWindowPort {
   const win = new ctx.electron.BrowserWindow(windowOptions(ctx.files.preload));
   // Also done app-wide on web-contents-created; repeated here so the window is safe on its own.
-  lockDownContents(win.webContents);
+  lockDownContents(win.webContents, (url) => ctx.electron.shell.openExternal(url));
   win.once('ready-to-show', () => win.show());
   // Closing hides to the tray; the registry keeps running until Quit.
   win.on('close', (event) => {

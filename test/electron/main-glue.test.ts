@@ -69,7 +69,12 @@ describe('Electron main glue (stand-in electron)', () => {
     expect(contents.fire('will-redirect', 'https://evil.example/')).toBe(true);
     expect(contents.fire('will-frame-navigate', 'https://evil.example/')).toBe(true);
     expect(contents.fire('will-attach-webview')).toBe(true);
-    expect(contents.openHandler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    // A web link (an image label) opens in the system browser, never in the app; other schemes go nowhere.
+    expect(contents.openHandler?.({ url: 'https://example.org/docs' })).toEqual({ action: 'deny' });
+    for (const url of ['file:///etc/passwd', 'smb://host/share', 'javascript:alert(1)', 'ms-settings:', 'https://user:pw@example.org/', 'not a url']) {
+      expect(contents.openHandler?.({ url })).toEqual({ action: 'deny' });
+    }
+    expect(fake.opened).toEqual(['https://example.org/docs']);
 
     // Permissions: only clipboard writes, only from the app's own top frame; checks answer the same way.
     const request = (permission: string, requestingUrl: string | undefined, isMainFrame = true): boolean | undefined => {

@@ -44,6 +44,7 @@ export function standInElectron(options: { lock?: boolean } = {}) {
   const handlers = new Map<string, (event: IpcMainInvokeEventPort, ...args: unknown[]) => unknown>();
   const menus: MenuItemConstructorOptions[][] = [];
   const clipboard: string[] = [];
+  const opened: string[] = [];
   const calls: string[] = [];
   const app = Object.assign(new Emitter(), {
     requestSingleInstanceLock: () => options.lock ?? true,
@@ -131,9 +132,10 @@ export function standInElectron(options: { lock?: boolean } = {}) {
     },
     Menu: { buildFromTemplate: (template: MenuItemConstructorOptions[]) => template },
     clipboard: { writeText: (text: string) => void clipboard.push(text) },
+    shell: { openExternal: async (url: string) => void opened.push(url) },
   } satisfies ElectronPorts;
   return {
-    electron, app, windows, handlers, menus, clipboard, calls, tooltips, headersListeners, privileged, protocols,
+    electron, app, windows, handlers, menus, clipboard, opened, calls, tooltips, headersListeners, privileged, protocols,
     permission: () => permissionHandler,
     permissionCheck: () => permissionCheck,
     devicePermission: () => devicePermission,
