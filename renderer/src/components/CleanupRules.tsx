@@ -160,7 +160,7 @@ function PlanTable({ plan }: { plan: CleanupPlan }) {
         {plan.protectedTags > 0 ? ` ${plan.protectedTags} kept by a protect pattern.` : ''}
       </p>
       {plan.items.length > 0 ? (
-        <table aria-label="What the cleanup rules remove">
+        <table className="list" aria-label="What the cleanup rules remove">
           <thead>
             <tr><th scope="col">Repository</th><th scope="col">Tag</th><th scope="col">Digest</th><th scope="col">Pushed</th><th scope="col">Rule</th><th scope="col" className="num">Frees</th></tr>
           </thead>

@@ -37,7 +37,7 @@ export function MaintenanceHistory({ refreshOn }: { refreshOn?: unknown }) {
         list.length === 0 ? (
           <p className="muted">No gc or cleanup has run yet.</p>
         ) : (
-          <table aria-label="Garbage collection and cleanup runs">
+          <table className="list" aria-label="Garbage collection and cleanup runs">
             <thead>
               <tr>
                 <th scope="col">When</th>

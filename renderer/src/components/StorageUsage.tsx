@@ -20,7 +20,7 @@ export function StorageUsage() {
         u.repositories.length === 0 ? (
           <p className="muted">No repositories yet.</p>
         ) : (
-          <table aria-label="Usage per repository">
+          <table className="list" aria-label="Usage per repository">
             <thead>
               <tr>
                 <th scope="col">Repository</th>
