@@ -102,7 +102,7 @@ describe('console in Chromium against the headless server', () => {
     await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Repositories"] tbody tr').length === 1);
     expect(await repositoryNames()).toEqual(['e2e/alpha']);
     await shot('02-search');
-    await page.getByRole('searchbox', { name: 'Search repositories' }).fill('');
+    await page.getByRole('searchbox', { name: 'Search repositories', exact: true }).fill('');
     await page.waitForFunction(() => document.querySelectorAll('table[aria-label="Repositories"] tbody tr').length === 3);
     await shot('03-repositories');
 
@@ -123,7 +123,9 @@ describe('console in Chromium against the headless server', () => {
     const cells = await tags.locator('tbody tr').first().locator('td').allTextContents();
     expect(cells[0]).toBe('v1');
     expect(cells[1]).toMatch(/^sha256:[0-9a-f]{12}$/);
-    expect(cells[4]).toBe('linux/amd64');
+    // Tag, Digest, Size, Created, Pushed (relative: just now), Platforms.
+    expect(cells[4]).toBe('now');
+    expect(cells[5]).toBe('linux/amd64');
     await page.getByRole('button', { name: 'Pull commands for v1' }).click();
     expect(await page.getByRole('tabpanel').locator('code').first().textContent()).toBe(`docker pull ${server?.registry}/e2e/pushed:v1`);
     await shot('04-tags');
@@ -132,6 +134,9 @@ describe('console in Chromium against the headless server', () => {
     const layers = page.getByRole('table', { name: 'Layers' });
     await layers.waitFor();
     expect(await layers.locator('tbody tr').count()).toBe(1);
+    // The history reads as a Dockerfile; the table of steps opens on request.
+    expect(await page.getByLabel('Dockerfile').textContent()).toContain('test layer 0');
+    await page.getByText('Each step').click();
     const history = await page.getByRole('table', { name: 'History' }).locator('tbody tr td:nth-child(2)').allTextContents();
     expect(history).toEqual(['test layer 0']);
     expect(await page.getByRole('list', { name: 'Environment' }).textContent()).toContain('PATH=/usr/bin:/bin');
