@@ -1,3 +1,4 @@
+import { useAction } from '../hooks/use-action.js';
 import { useState } from 'react';
 import type { EvictResult } from '../api/types.js';
 import { formatBytes } from '../format.js';
@@ -17,15 +18,12 @@ export function CacheStorage() {
   const cache = useQuery(() => client.getCache(), [client]);
   const [days, setDays] = useState(String(DEFAULT_DAYS));
   const [preview, setPreview] = useState<EvictResult | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const olderThanDays = /^\d{1,5}$/.test(days.trim()) ? Number(days.trim()) : null;
 
   const evict = async (dryRun: boolean): Promise<void> => {
     if (olderThanDays === null) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await client.evictCache({ olderThanDays, dryRun });
       if (dryRun) setPreview(result);
       else {
@@ -33,11 +31,7 @@ export function CacheStorage() {
         notify(`Evicted ${result.repositories.length} cached ${result.repositories.length === 1 ? 'repository' : 'repositories'}; reclaim space to free their blobs.`);
         cache.reload();
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const c = cache.data;

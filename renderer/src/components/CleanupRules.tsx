@@ -1,3 +1,4 @@
+import { useAction } from '../hooks/use-action.js';
 import { useEffect, useState } from 'react';
 import type { CleanupPlan, CleanupRule, CleanupSettings } from '../api/types.js';
 import { formatBytes, formatDate, shortDigest } from '../format.js';
@@ -48,8 +49,7 @@ export function CleanupRules() {
   const [afterPush, setAfterPush] = useState(false);
   const [plan, setPlan] = useState<{ plan: CleanupPlan; ofSaved: boolean } | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: act } = useAction();
 
   useEffect(() => {
     if (!saved.data || drafts !== null) return;
@@ -67,19 +67,8 @@ export function CleanupRules() {
     setDrafts(drafts.map((d, j) => (j === i ? { ...d, ...patch } : d)));
     setPlan(null);
   };
-  const act = async (what: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await what();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const dryRun = (): Promise<void> => act(async () => setPlan({ plan: await client.planCleanup({ rules: settings?.rules ?? [] }), ofSaved: !dirty }));
-  const save = (): Promise<void> =>
+  const dryRun = (): Promise<boolean> => act(async () => setPlan({ plan: await client.planCleanup({ rules: settings?.rules ?? [] }), ofSaved: !dirty }));
+  const save = (): Promise<boolean> =>
     act(async () => {
       if (!settings) return;
       await client.saveCleanupRules(settings);

@@ -1,3 +1,4 @@
+import { useAction } from '../hooks/use-action.js';
 import { useState } from 'react';
 import type { DockerLoginInfo } from '../api/types.js';
 import { useApp } from '../hooks/app-context.js';
@@ -11,25 +12,18 @@ import { ErrorCard } from './ErrorCard.js';
 export function LinkHelperButton({ info, onLinked }: { info: DockerLoginInfo; onLinked(): void }) {
   const { client, notify } = useApp();
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const plan = info.helperLink;
   if (!plan) return null;
   const link = `${plan.dir}/docker-credential-berth`;
 
   const confirm = async (): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const after = await client.linkDockerHelper();
       setOpen(false);
       notify(after.helperOnPath ? 'Docker now finds docker-credential-berth.' : `Linked into ${plan.dir}, which is not on PATH yet: add it in your shell profile.`);
       onLinked();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

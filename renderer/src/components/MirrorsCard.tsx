@@ -1,3 +1,4 @@
+import { useAction } from '../hooks/use-action.js';
 import { useState, type FormEvent } from 'react';
 import type { MirrorInfo, MirrorInput } from '../api/types.js';
 import { useApp } from '../hooks/app-context.js';
@@ -27,24 +28,14 @@ export function MirrorsCard() {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [passwordFile, setPasswordFile] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: act } = useAction();
 
-  const run = async (work: () => Promise<unknown>, done: string): Promise<boolean> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const run = (work: () => Promise<unknown>, done: string): Promise<boolean> =>
+    act(async () => {
       await work();
       notify(done);
       mirrors.reload();
-      return true;
-    } catch (err) {
-      setError(err);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const add = async (e: FormEvent): Promise<void> => {
     e.preventDefault();

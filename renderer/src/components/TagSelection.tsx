@@ -1,3 +1,4 @@
+import { useAction } from '../hooks/use-action.js';
 import { useEffect, useState } from 'react';
 import type { CleanupPlan, TagSummary } from '../api/types.js';
 import { formatBytes, shortDigest } from '../format.js';
@@ -71,23 +72,11 @@ export function SelectPage({ selection, rows }: { selection: TagSelection; rows:
 export function BulkBar({ selection, repository, query, total }: { selection: TagSelection; repository: string; query: string; total: number }) {
   const { client, notify } = useApp();
   const [plan, setPlan] = useState<CleanupPlan | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run: act } = useAction();
   const count = selection.selected.size;
   if (count === 0) return null;
 
-  const act = async (what: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await what();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const selectMatching = (): Promise<void> =>
+  const selectMatching = (): Promise<boolean> =>
     act(async () => {
       const tags: string[] = [];
       for (let offset = 0; offset < total; offset += 1000) {
@@ -97,7 +86,7 @@ export function BulkBar({ selection, repository, query, total }: { selection: Ta
       }
       selection.set(tags, true);
     });
-  const review = (): Promise<void> => act(async () => setPlan(await client.planTagDeletion({ repository, tags: [...selection.selected] })));
+  const review = (): Promise<boolean> => act(async () => setPlan(await client.planTagDeletion({ repository, tags: [...selection.selected] })));
   const remove = async (): Promise<void> => {
     const failed: string[] = [];
     for (const item of plan?.items ?? []) {
