@@ -189,8 +189,12 @@ export class FakeBerth implements BerthClient {
     const open = openRegistryWithoutPassword && this.status.proxy.state !== 'running';
     this.status = { ...this.status, registry: { state: 'running', address: `${open ? '0.0.0.0' : '127.0.0.1'}:${registryPort}` }, registryOpenWithoutPassword: open, hostname, v1Enabled, storagePath };
     this.emit({ type: 'status', status: this.status });
+    // The status event may reach the page before the answer does (the headless server's events come first).
+    await this.settingsAnswerHeld;
     return this.settings;
   }
+  /** Settled when updateSettings may answer; a test replaces it to hold the answer back. */
+  settingsAnswerHeld: Promise<void> = Promise.resolve();
   async importFromPath(input: { path: string }): Promise<ImportJob> { this.record('importFromPath', input); throw new Error('not used by the renderer'); }
   async cancelImport(input: { id: string }) { this.record('cancelImport', input); this.cancelled.push(input.id); }
   /** The server's import history (listImports); clearImports drops its finished jobs, as the service does. */

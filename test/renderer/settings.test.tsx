@@ -67,6 +67,26 @@ describe('settings page', () => {
     expect(screen.queryByText('Ports go up to 65535.')).toBeNull();
   });
 
+  it('keeps what is typed while a save is in flight, and saves it next', async () => {
+    const fake = new FakeBerth();
+    let answer = (): void => undefined;
+    fake.settingsAnswerHeld = new Promise<void>((resolve) => { answer = resolve; });
+    renderApp(fake, '#/settings');
+    await screen.findByLabelText('Registry port');
+    fireEvent.click(input('Serve the v1 API (/v1/…, /_ping) for older clients'));
+    fireEvent.click(saveButton());
+    await screen.findByText('v1 API: off');
+    expect(saveButton).toThrow();
+    fireEvent.change(input('Registry port'), { target: { value: '5077' } });
+    answer();
+    await waitFor(() => expect(saveButton().disabled).toBe(false));
+    expect(input('Registry port').value).toBe('5077');
+    expect(input('Serve the v1 API (/v1/…, /_ping) for older clients').checked).toBe(false);
+    fireEvent.click(saveButton());
+    await waitFor(() => expect(screen.getByTestId('status-registry').textContent).toContain('127.0.0.1:5077'));
+    expect(updates(fake)).toEqual([{ v1Enabled: false }, { registryPort: 5077 }]);
+  });
+
   it('saves the changes, and the status bar shows the restarted registry', async () => {
     const { fake } = renderApp(new FakeBerth(), '#/settings');
     await screen.findByLabelText('Registry port');

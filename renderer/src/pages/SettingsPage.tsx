@@ -65,7 +65,7 @@ export function SettingsPage() {
   }
 
   const set = <K extends keyof SettingsForm>(key: K, value: SettingsForm[K]): void => {
-    setForm({ ...form, [key]: value });
+    setForm((current) => (current ? { ...current, [key]: value } : current));
     if (errors[key]) setErrors({ ...errors, [key]: undefined });
   };
 
@@ -101,10 +101,12 @@ export function SettingsPage() {
     }
     if (!changed) return;
     setBusy(true);
+    const submitted = form;
     try {
       const next = await client.updateSettings(patch);
       setSaved(next);
-      setForm(formOf(next));
+      // A field edited while the save was in flight keeps what was typed; an untouched form shows what was saved.
+      setForm((current) => (current === submitted ? formOf(next) : current));
       settingsSaved(next);
       notify('Settings saved; the registry now runs with them.');
     } catch (error) {
