@@ -50,7 +50,7 @@ export class RegistryListeners {
     const handler = createServer({
       store,
       log: this.log,
-      trustedProxySecret: secret,
+      ...(secret ? { trustedProxySecret: secret } : {}),
       ...(mirror ? { mirror } : {}),
       ...(config.v1.enabled ? { v1: createV1Router({ store, onServerError: (err) => this.log(`berth: v1 error: ${String(err)}`) }) } : {}),
     });

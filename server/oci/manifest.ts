@@ -93,16 +93,18 @@ export function parseManifest(body: Uint8Array, contentType?: string): ParsedMan
   const annotations = stringRecord(doc.annotations, 'annotations');
   const declaredArtifactType = doc.artifactType;
   if (declaredArtifactType !== undefined && typeof declaredArtifactType !== 'string') throw invalid('artifactType must be a string');
+  // What the document leaves out stays out of the parsed manifest (no keys holding undefined).
+  const optional = { ...(subject ? { subject } : {}), ...(annotations ? { annotations } : {}) };
 
   if (isIndexType(mediaType)) {
     const children = descriptorList(doc.manifests, 'manifests');
-    return { mediaType, blobs: [], children, layers: [], subject, annotations, artifactType: declaredArtifactType };
+    return { mediaType, blobs: [], children, layers: [], ...optional, ...(declaredArtifactType !== undefined ? { artifactType: declaredArtifactType } : {}) };
   }
   const config = descriptor(doc.config, 'config');
   const layers = doc.layers === undefined && mediaType === MediaType.OciManifest ? [] : descriptorList(doc.layers, 'layers');
   // Non-distributable layers (with `urls`) live elsewhere; they need not be in the registry.
   const blobs = [config, ...layers.filter((l) => !(l.urls && l.urls.length > 0))];
-  return { mediaType, blobs, children: [], config, layers, subject, annotations, artifactType: declaredArtifactType ?? config.mediaType };
+  return { mediaType, blobs, children: [], config, layers, ...optional, artifactType: declaredArtifactType ?? config.mediaType };
 }
 
 export function digestOfDescriptor(d: Descriptor): Digest {

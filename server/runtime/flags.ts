@@ -22,7 +22,7 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
 export function configFromFlags(values: { root?: string; config?: string }, extra: ConfigLayer = {}): BerthConfig {
   const flags: ConfigLayer = { ...extra };
   if (values.root !== undefined) flags.storage = { path: values.root };
-  return resolveConfig({ file: values.config, flags });
+  return resolveConfig({ ...(values.config !== undefined ? { file: values.config } : {}), flags });
 }
 
 /** The flags of `berth serve`, shared with the headless app (`npm run serve`), which takes the same ones. */

@@ -56,7 +56,7 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
     ? createV1Router({ store, onServerError: (err, req) => log(describeServerError(err, req)) })
     : undefined;
   const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log }) : undefined;
-  const handler = createServer({ store, log, trustedProxySecret: config.proxy ? proxySecret() : undefined, ...(v1 ? { v1 } : {}), ...(mirror ? { mirror } : {}) });
+  const handler = createServer({ store, log, ...(config.proxy ? { trustedProxySecret: proxySecret() } : {}), ...(v1 ? { v1 } : {}), ...(mirror ? { mirror } : {}) });
   const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);
   return {

@@ -100,7 +100,7 @@ export class BlobStore {
    */
   async stage(
     source: Readable,
-    options: { algorithm?: DigestAlgorithm; onChunk?: (chunk: Buffer) => void; signal?: AbortSignal; tag?: string } = {},
+    options: { algorithm?: DigestAlgorithm | undefined; onChunk?: ((chunk: Buffer) => void) | undefined; signal?: AbortSignal | undefined; tag?: string } = {},
   ): Promise<StagedBlob> {
     const algorithm = options.algorithm ?? 'sha256';
     const hash = createRunningHash(algorithm);

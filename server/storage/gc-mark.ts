@@ -12,12 +12,12 @@ export interface UntaggedManifest {
   /** The token of the manifest's `used` mark when it was judged (see `gc.ts`). */
   readonly token: string | undefined;
   /** Undefined: removable now. */
-  readonly reclaimableAt?: Date;
+  readonly reclaimableAt?: Date | undefined;
 }
 
 export interface MarkResult {
   /** Blob digest → why it is kept, and when it may go (for blobs kept only by young untagged manifests). */
-  readonly marked: Map<string, { reason: KeepReason; reclaimableAt?: Date }>;
+  readonly marked: Map<string, { reason: KeepReason; reclaimableAt?: Date | undefined }>;
   /** Untagged manifests past their grace period: removed by the sweep (only with `deleteUntagged`). */
   readonly removable: UntaggedManifest[];
   /** Untagged manifests still in their grace period. */

@@ -41,7 +41,7 @@ export async function reclaimIdleUploadsOnce(store: Store, minGapMs = 10_000): P
   if (entry.running) return entry.running;
   if (Date.now() - entry.finishedAt < minGapMs) return [];
   entry.running = reclaimIdleUploads(store).finally(() => {
-    entry.running = undefined;
+    delete entry.running;
     entry.finishedAt = Date.now();
   });
   return entry.running;

@@ -338,7 +338,7 @@ export class RepositoryStore {
    * repositories another worker or instance just created are there. (A plain sorted walk would be wrong:
    * `a-c` sorts before `a/b`.)
    */
-  async listRepositoriesPage(options: { after?: string; limit: number }): Promise<string[]> {
+  async listRepositoriesPage(options: { after?: string | undefined; limit: number }): Promise<string[]> {
     const { after, limit } = options;
     const out: string[] = [];
     if (limit <= 0) return out;

@@ -75,7 +75,7 @@ export class UploadStore {
    * Appends a body to the upload. With `start`, the chunk must begin exactly where the upload ends.
    * A body cut off midway keeps the bytes that arrived; the client can ask for the range and resume.
    */
-  async append(name: string, id: string, body: Readable, options: { start?: number } = {}): Promise<UploadState> {
+  async append(name: string, id: string, body: Readable, options: { start?: number | undefined } = {}): Promise<UploadState> {
     return this.mutex.run(`${name}\0${id}`, async () => {
       const state = await this.state(name, id);
       if (options.start !== undefined && options.start !== state.size) throw new UploadOffsetError(state.size, options.start);

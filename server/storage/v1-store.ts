@@ -106,12 +106,14 @@ export class V1Store extends V1RepositoryData {
     } catch {
       parent = undefined;
     }
+    // An unreadable layer link counts as none, like a missing one.
+    const layerLink = parseJson<V1LayerLink>(layer);
     return {
       id,
       json: body,
       ...(parent !== undefined ? { parent } : {}),
       ancestry: parseJson<string[]>(ancestry) ?? [id],
-      ...(layer ? { layer: parseJson<V1LayerLink>(layer) } : {}),
+      ...(layerLink ? { layer: layerLink } : {}),
       checksums: parseJson<string[]>(checksums) ?? [],
       inProgress: inProgress !== undefined,
     };

@@ -79,7 +79,7 @@ describe('Electron main glue (stand-in electron)', () => {
     // Permissions: only clipboard writes, only from the app's own top frame; checks answer the same way.
     const request = (permission: string, requestingUrl: string | undefined, isMainFrame = true): boolean | undefined => {
       let granted: boolean | undefined;
-      fake.permission()?.({}, permission, (g) => (granted = g), { requestingUrl, isMainFrame });
+      fake.permission()?.({}, permission, (g) => (granted = g), { ...(requestingUrl !== undefined ? { requestingUrl } : {}), isMainFrame });
       return granted;
     };
     expect(request('clipboard-sanitized-write', `${OWN_URL}#/images`)).toBe(true);

@@ -123,7 +123,7 @@ export async function startForwarder(target: string): Promise<Forwarder> {
       let release!: () => void;
       state.hold = new Promise<void>((resolve) => (release = resolve));
       return () => {
-        state.hold = undefined;
+        delete state.hold;
         release();
       };
     },

@@ -110,7 +110,7 @@ describe('S3 driver on OpenStack Swift', () => {
     const plain = open();
     await plain.putContent('r/file', data);
     expect(await plain.redirectUrl('r/file')).toBeUndefined();
-    const redirecting = open({ prefix: undefined, redirect: true });
+    const redirecting = open({ prefix: '', redirect: true });
     await redirecting.putContent('r/file', data);
     const url = await redirecting.redirectUrl('r/file');
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);

@@ -48,7 +48,7 @@ export async function startDockerd(options: { extraArgs?: string[]; wrap?: (argv
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: configDir };
   const docker = (args: readonly string[], o: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> =>
-    run(dockerCli, args, { env: { ...env, ...o.env }, input: o.input });
+    run(dockerCli, args, { ...o, env: { ...env, ...o.env } });
 
   const deadline = Date.now() + 60_000;
   for (;;) {

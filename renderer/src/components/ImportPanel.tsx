@@ -108,6 +108,11 @@ function ImportRow({ entry, onCancel, onImport }: { entry: ImportEntry; onCancel
   );
 }
 
+/** The options with `tag` set, or without one when the field is empty (the archive's own tags are kept). */
+function withTag({ tag: _previous, ...options }: ImportOptions, tag: string): ImportOptions {
+  return tag ? { ...options, tag } : options;
+}
+
 export function ImportPanel(props: {
   entries: ImportEntry[];
   options: ImportOptions;
@@ -126,7 +131,7 @@ export function ImportPanel(props: {
       <div className="imports-head">
         <h2 id={headingId}>Imports</h2>
         <label htmlFor={tagId}>Tag as</label>
-        <input id={tagId} placeholder="keep the archive's tags" value={props.options.tag ?? ''} onChange={(e) => props.onOptions({ ...props.options, tag: e.target.value.trim() || undefined })} spellCheck={false} />
+        <input id={tagId} placeholder="keep the archive's tags" value={props.options.tag ?? ''} onChange={(e) => props.onOptions(withTag(props.options, e.target.value.trim()))} spellCheck={false} />
         <label className="checkbox">
           <input type="checkbox" checked={props.options.compress ?? false} onChange={(e) => props.onOptions({ ...props.options, compress: e.target.checked })} />
           Compress layers

@@ -73,7 +73,7 @@ export function useImports(client: BerthClient, onFinished: () => void): Imports
         (answer) => upsert(answer, key),
         (error: unknown) => {
           const aborted = controller.signal.aborted;
-          const failed: ImportJob = { ...job, phase: aborted ? 'cancelled' : 'failed', error: aborted ? undefined : explainError(error).cause };
+          const failed: ImportJob = { ...job, phase: aborted ? 'cancelled' : 'failed', ...(aborted ? {} : { error: explainError(error).cause }) };
           setEntries((list) => list.map((e) => (e.key === key ? { ...e, job: { ...failed, id: e.job.id, bytesRead: e.job.bytesRead } } : e)));
         },
       );

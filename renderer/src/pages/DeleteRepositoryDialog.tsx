@@ -1,7 +1,7 @@
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { useApp } from '../hooks/app-context.js';
 
-export function DeleteRepositoryDialog({ repository, tagCount, onClose, onDeleted }: { repository: string; tagCount?: number; onClose(): void; onDeleted?(): void }) {
+export function DeleteRepositoryDialog({ repository, tagCount, onClose, onDeleted }: { repository: string; tagCount?: number | undefined; onClose(): void; onDeleted?(): void }) {
   const { client, notify } = useApp();
   return (
     <ConfirmDialog

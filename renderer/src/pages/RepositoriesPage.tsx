@@ -17,7 +17,7 @@ export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; on
   const { client } = useApp();
   const [deleting, setDeleting] = useState<RepositorySummary | null>(null);
   const list = useQuery(
-    () => client.listRepositories({ query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
+    () => client.listRepositories({ ...(view.query ? { query: view.query } : {}), sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, view.query, view.sort, view.direction, view.offset],
   );
   const cached = useCachedRepositories(list.data?.items.map((r) => r.name) ?? []);

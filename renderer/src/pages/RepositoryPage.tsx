@@ -27,7 +27,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
   const cached = useCachedRepositories([repository]).get(repository);
   const selection = useTagSelection(repository);
   const tags = useQuery(
-    () => client.listTags({ repository, query: view.query || undefined, sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
+    () => client.listTags({ repository, ...(view.query ? { query: view.query } : {}), sort: view.sort, direction: view.direction, offset: view.offset, limit: PAGE_SIZE }),
     [client, repository, view.query, view.sort, view.direction, view.offset],
   );
   const data = tags.data;

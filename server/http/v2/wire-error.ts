@@ -9,7 +9,7 @@ export class WireError extends Error {
     readonly code: WireCode,
     message?: string,
     readonly detail?: unknown,
-    options: { status?: number; headers?: Record<string, string> } = {},
+    options: { status?: number | undefined; headers?: Record<string, string> } = {},
   ) {
     const spec = wireCodeSpec(code);
     super(message ?? spec.message);

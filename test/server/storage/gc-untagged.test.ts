@@ -98,7 +98,7 @@ describe('gc --delete-untagged', () => {
   it('an untagged manifest in its grace period stays, with what it reaches, and the report says until when', async () => {
     const child = await image('grace/app', 'child', 'digest');
     // A multi-arch push in progress: the children are stored, the index comes last.
-    const report = await collectGarbage(store, { ...aged(), now: undefined });
+    const report = await collectGarbage(store, { ...aged(), now: new Date() });
     expect(report.manifestsRemoved).toEqual([]);
     expect(report.pending.manifests.map((m) => m.digest)).toEqual([child.digest]);
     const until = new Date(report.pending.manifests[0]?.reclaimableAt ?? 0).getTime();

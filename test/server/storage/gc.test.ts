@@ -22,7 +22,7 @@ class HookedDriver extends LocalDriver {
   override async list(path: string): Promise<string[]> {
     if (path === 'blobs' && this.onBlobListing) {
       const hook = this.onBlobListing;
-      this.onBlobListing = undefined;
+      delete this.onBlobListing;
       await hook();
     }
     return super.list(path);

@@ -17,7 +17,7 @@ afterAll(() => reg.close());
 
 interface Page<K extends string> {
   status: number;
-  link?: string;
+  link?: string | undefined;
   items: string[];
   body: Record<K, string[]> & { name?: string };
 }
