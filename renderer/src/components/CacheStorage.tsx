@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { EvictResult } from '../api/types.js';
 import { formatBytes } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { When } from './CachedBadge.js';
 import { ErrorCard } from './ErrorCard.js';
@@ -14,7 +15,8 @@ const DEFAULT_DAYS = 30;
  * your own images, and eviction of what was not pulled for D days (dry run first; the next gc frees the blobs).
  */
 export function CacheStorage() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const cache = useQuery(() => client.getCache(), [client]);
   const [days, setDays] = useState(String(DEFAULT_DAYS));
   const [preview, setPreview] = useState<EvictResult | null>(null);

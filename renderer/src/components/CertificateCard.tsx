@@ -1,27 +1,17 @@
-import { useState } from 'react';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ErrorCard } from './ErrorCard.js';
 
 /** One click for the CA + server certificate; trust per Docker target, each reversible. */
 export function CertificateCard() {
-  const { client, notify, settings } = useApp();
+  const { client, settings } = useApp();
+  const notify = useNotify();
   const cert = useQuery(() => client.getCertificate(), [client]);
   const trust = useQuery(() => client.getTrust(), [client, cert.data?.sha256Fingerprint]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run: act } = useAction();
 
-  const act = async (work: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
   const c = cert.data;
   return (
     <section className="card" aria-labelledby="cert-heading">

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { CleanupPlan, CleanupRule, CleanupSettings } from '../api/types.js';
 import { formatBytes, formatDate, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorCard } from './ErrorCard.js';
@@ -42,7 +43,8 @@ function describe(r: CleanupRule): string {
  * grace period. `berth cleanup` runs the same saved rules.
  */
 export function CleanupRules() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const saved = useQuery(() => client.getCleanupRules(), [client]);
   const [drafts, setDrafts] = useState<Draft[] | null>(null);
   const [dailyAt, setDailyAt] = useState<string | null>(null);

@@ -1,4 +1,5 @@
 import { useId, useState, type ReactNode } from 'react';
+import { useAction } from '../hooks/use-action.js';
 import { Dialog } from './Dialog.js';
 import { ErrorCard } from './ErrorCard.js';
 
@@ -13,22 +14,16 @@ export function ConfirmDialog(props: {
 }) {
   const inputId = useId();
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const armed = typed === props.word && !busy;
 
-  const submit = async (e: React.FormEvent): Promise<void> => {
+  const submit = (e: React.FormEvent): void => {
     e.preventDefault();
     if (!armed) return;
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await props.onConfirm();
       props.onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 
 /** Clipboard API when allowed; a selected textarea otherwise (older WebViews, http pages). */
 export async function copyText(text: string): Promise<void> {
@@ -26,7 +26,7 @@ export async function copyText(text: string): Promise<void> {
 
 /** A command in a monospace field the keyboard can reach, with a copy button that says what it copied. */
 export function CopyCommand({ text, label }: { text: string; label?: string }) {
-  const { notify } = useApp();
+  const notify = useNotify();
   const [copied, setCopied] = useState(false);
   const copy = async (): Promise<void> => {
     try {

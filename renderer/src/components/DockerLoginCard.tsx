@@ -1,6 +1,7 @@
-import { useState } from 'react';
 import type { DockerLoginInfo } from '../api/types.js';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { CopyCommand } from './CopyCommand.js';
 import { ErrorCard } from './ErrorCard.js';
 import { LinkHelperButton } from './LinkHelperButton.js';
@@ -16,24 +17,17 @@ export const linkHelperCommand = (helperPath: string): string =>
  * table); this card says who is logged in, how the helper is found, and logs out.
  */
 export function DockerLoginCard({ info, error, onReload, keychain = true }: { info: DockerLoginInfo | undefined; error: unknown; onReload(): void; keychain?: boolean }) {
-  const { client, notify } = useApp();
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { client } = useApp();
+  const notify = useNotify();
+  const { busy, error: failure, run } = useAction();
   const loggedIn = Boolean(info?.helperRegistered && info.user);
 
-  const logOut = async (): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
+  const logOut = (): Promise<boolean> =>
+    run(async () => {
       const after = await client.logDockerOut();
       notify(`Docker is logged out of ${after.registry}.`);
       onReload();
-    } catch (e) {
-      setFailure(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <section className="card" aria-labelledby="docker-login-heading">

@@ -1,28 +1,22 @@
-import { useState } from 'react';
 import type { HostsInfo } from '../api/types.js';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ErrorCard } from './ErrorCard.js';
 
 /** Berth's own block in the hosts file, so the registry's hostname resolves on this machine. */
 export function HostsCard() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const hosts = useQuery(() => client.getHostsEntry(), [client]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const change = async (work: () => Promise<HostsInfo>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const { busy, error, run } = useAction();
+  const change = (work: () => Promise<HostsInfo>): Promise<boolean> =>
+    run(async () => {
       const result = await work();
       notify(result.changed ? `Updated ${result.path}.` : `${result.path} already says so.`);
       hosts.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const h = hosts.data;
   return (
     <section className="card" aria-labelledby="hosts-heading">

@@ -2,6 +2,7 @@ import { useAction } from '../hooks/use-action.js';
 import { useState } from 'react';
 import type { DockerLoginInfo } from '../api/types.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { Dialog } from './Dialog.js';
 import { ErrorCard } from './ErrorCard.js';
 
@@ -10,7 +11,8 @@ import { ErrorCard } from './ErrorCard.js';
  * after the user has read exactly which link is made and whether it needs administrator rights.
  */
 export function LinkHelperButton({ info, onLinked }: { info: DockerLoginInfo; onLinked(): void }) {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const [open, setOpen] = useState(false);
   const { busy, error, run } = useAction();
   const plan = info.helperLink;

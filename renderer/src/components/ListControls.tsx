@@ -1,8 +1,5 @@
 import { useId } from 'react';
-import type { ListQuery } from '../api/types.js';
-
-export type Sort = NonNullable<ListQuery['sort']>;
-export type Direction = NonNullable<ListQuery['direction']>;
+import type { ListView, Sort } from '../pages/list-view.js';
 
 const SORTS: { value: Sort; label: string }[] = [
   { value: 'name', label: 'Name' },
@@ -10,37 +7,30 @@ const SORTS: { value: Sort; label: string }[] = [
   { value: 'size', label: 'Size' },
 ];
 
-/** Search box (focused by `/`) and sort controls; the server does the searching and sorting. */
-export function ListControls(props: {
-  what: string;
-  query: string;
-  sort: Sort;
-  direction: Direction;
-  onQuery(q: string): void;
-  onSort(sort: Sort, direction: Direction): void;
-}) {
+/** Search box (focused by `/`) and sort controls; the server does the searching and sorting. A new search or order starts at the first page. */
+export function ListControls({ what, view, onView }: { what: string; view: ListView; onView(view: ListView): void }) {
   const sortId = useId();
   return (
     <div className="list-controls">
       <input
         type="search"
         data-search
-        aria-label={`Search ${props.what}`}
-        placeholder={`Search ${props.what}  ( / )`}
-        value={props.query}
-        onChange={(e) => props.onQuery(e.target.value)}
+        aria-label={`Search ${what}`}
+        placeholder={`Search ${what}  ( / )`}
+        value={view.query}
+        onChange={(e) => onView({ ...view, query: e.target.value, offset: 0 })}
       />
       <label htmlFor={sortId}>Sort by</label>
-      <select id={sortId} value={props.sort} onChange={(e) => props.onSort(e.target.value as Sort, props.direction)}>
+      <select id={sortId} value={view.sort} onChange={(e) => onView({ ...view, sort: e.target.value as Sort, offset: 0 })}>
         {SORTS.map((s) => <option key={s.value} value={s.value}>{s.label}</option>)}
       </select>
       <button
         type="button"
         // The visible words start the accessible name (WCAG 2.5.3: speech users say what they see).
-        aria-label={props.direction === 'asc' ? 'Ascending order, switch to descending' : 'Descending order, switch to ascending'}
-        onClick={() => props.onSort(props.sort, props.direction === 'asc' ? 'desc' : 'asc')}
+        aria-label={view.direction === 'asc' ? 'Ascending order, switch to descending' : 'Descending order, switch to ascending'}
+        onClick={() => onView({ ...view, direction: view.direction === 'asc' ? 'desc' : 'asc', offset: 0 })}
       >
-        <span aria-hidden="true">{props.direction === 'asc' ? '↑ ' : '↓ '}</span>{props.direction === 'asc' ? 'Ascending' : 'Descending'}
+        <span aria-hidden="true">{view.direction === 'asc' ? '↑ ' : '↓ '}</span>{view.direction === 'asc' ? 'Ascending' : 'Descending'}
       </button>
     </div>
   );

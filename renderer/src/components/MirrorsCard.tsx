@@ -2,6 +2,7 @@ import { useAction } from '../hooks/use-action.js';
 import { useState, type FormEvent } from 'react';
 import type { MirrorInfo, MirrorInput } from '../api/types.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { CopyCommand } from './CopyCommand.js';
 import { ErrorCard } from './ErrorCard.js';
@@ -22,7 +23,8 @@ export function parseMirrorText(text: string): { prefix?: string; url: string } 
  * file's mirrors are listed and changed there. Docker needs one line in daemon.json to use Berth.
  */
 export function MirrorsCard() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const mirrors = useQuery(() => client.listMirrors(), [client]);
   const [target, setTarget] = useState('');
   const [username, setUsername] = useState('');

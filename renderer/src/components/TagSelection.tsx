@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import type { CleanupPlan, TagSummary } from '../api/types.js';
 import { formatBytes, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { ErrorCard } from './ErrorCard.js';
 
@@ -70,7 +71,8 @@ export function SelectPage({ selection, rows }: { selection: TagSelection; rows:
  * one Delete whose confirmation lists the tags and the space they free (computed on the server).
  */
 export function BulkBar({ selection, repository, query, total }: { selection: TagSelection; repository: string; query: string; total: number }) {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const [plan, setPlan] = useState<CleanupPlan | null>(null);
   const { busy, error, run: act } = useAction();
   const count = selection.selected.size;

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { UntaggedManifestSummary } from '../api/types.js';
 import { formatBytes, formatDate, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -13,7 +14,8 @@ import { ErrorCard } from './ErrorCard.js';
  * image that stays.
  */
 export function UntaggedManifests({ repository }: { repository: string }) {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const list = useQuery(() => client.listUntagged({ repository }), [client, repository]);
   const [deleting, setDeleting] = useState<UntaggedManifestSummary | null>(null);
   const items = list.data;

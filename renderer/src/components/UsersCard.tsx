@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { UserCredentials, UsersInfo } from '../api/types.js';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import type { QueryState } from '../hooks/use-query.js';
 import { copyText } from './CopyCommand.js';
 import { ErrorCard } from './ErrorCard.js';
@@ -22,29 +24,22 @@ const NO_KEYCHAIN_REASON = 'No keychain: a password is shown only when it is mad
  * shown once, with a copy button.
  */
 export function UsersCard({ users, docker }: { users: QueryState<UsersInfo>; docker?: UsersDockerLogin }) {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [shown, setShown] = useState<UserCredentials | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   // Until the first answer, assume a keychain: nothing is disabled for a reason not yet known.
   const keychain = users.data?.keychain.available !== false;
   const reason = keychain ? undefined : NO_KEYCHAIN_REASON;
   const describedBy = keychain ? undefined : KEYCHAIN_NOTICE_ID;
 
-  const act = async (work: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+  const act = (work: () => Promise<void>): Promise<boolean> =>
+    run(async () => {
       await work();
       users.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const reveal = (creds: UserCredentials, what: string): void => {
     setShown(creds);
     notify(keychain ? `${what}; the password is in the keychain.` : `${what}; copy the password now: it is shown only this once.`);
@@ -58,12 +53,12 @@ export function UsersCard({ users, docker }: { users: QueryState<UsersInfo>; doc
       reveal(created, `User ${created.name} added`);
     });
   };
-  const copyShown = (creds: UserCredentials): Promise<void> =>
+  const copyShown = (creds: UserCredentials): Promise<boolean> =>
     act(async () => {
       await copyText(creds.password);
       notify(`Password of ${creds.name} copied.`);
     });
-  const copyStored = (user: string): Promise<void> =>
+  const copyStored = (user: string): Promise<boolean> =>
     act(async () => {
       const creds = await client.getUserPassword({ name: user });
       await copyText(creds.password);

@@ -9,7 +9,6 @@ export interface AppContextValue {
   dataVersion: number;
   /** Tells the app that a call failed; a refused token replaces the whole UI with the error page. */
   reportError(error: unknown): void;
-  notify(message: string, kind?: 'info' | 'error'): void;
   navigate(hash: string): void;
   /** The Settings page saved: every page sees the new values, and the status is fetched again. */
   settingsSaved(settings: Settings): void;

@@ -3,10 +3,12 @@ import { useCallback, useState } from 'react';
 export interface Action {
   /** True while an action runs: buttons that start another one are disabled. */
   readonly busy: boolean;
-  /** What the last action threw, until the next one starts. */
+  /** What the last action threw, until the next one starts (or `clear`). */
   readonly error: unknown;
   /** Runs `what`, keeping its error for the card to show; resolves true when it succeeded. */
   run(what: () => Promise<unknown>): Promise<boolean>;
+  /** Forgets the last error, for a form that is reset or checked again before anything runs. */
+  clear(): void;
 }
 
 /** The busy flag and error of a card's buttons, in one place instead of a try/finally per card. */
@@ -26,5 +28,6 @@ export function useAction(): Action {
       setBusy(false);
     }
   }, []);
-  return { busy, error, run };
+  const clear = useCallback(() => setError(null), []);
+  return { busy, error, run, clear };
 }

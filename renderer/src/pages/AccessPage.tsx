@@ -4,11 +4,13 @@ import { HostsCard } from '../components/HostsCard.js';
 import { KeychainNotice } from '../components/KeychainNotice.js';
 import { UsersCard } from '../components/UsersCard.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 
 /** Who may push and pull, and how Docker reaches and trusts the registry by name. */
 export function AccessPage() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const users = useQuery(() => client.listUsers(), [client]);
   // Shared by the Users table (log in per user) and the Docker login card (who is logged in, log out).
   const docker = useQuery(() => client.getDockerLogin(), [client]);

@@ -1,8 +1,10 @@
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 
 export function DeleteRepositoryDialog({ repository, tagCount, onClose, onDeleted }: { repository: string; tagCount?: number | undefined; onClose(): void; onDeleted?(): void }) {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   return (
     <ConfirmDialog
       title={`Delete repository ${repository}?`}

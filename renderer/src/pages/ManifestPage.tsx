@@ -5,6 +5,7 @@ import { ErrorCard } from '../components/ErrorCard.js';
 import { PullCommands } from '../components/PullCommands.js';
 import { formatBytes, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
 import { ConfigView } from './ConfigView.js';
@@ -13,7 +14,8 @@ import { ConfigView } from './ConfigView.js';
 const isTarLayer = (mediaType: string): boolean => /(^|[.+])tar([.+]|$)/.test(mediaType);
 
 export function ManifestPage({ repository, reference }: { repository: string; reference: string }) {
-  const { client, notify, navigate } = useApp();
+  const { client, navigate } = useApp();
+  const notify = useNotify();
   const [deleting, setDeleting] = useState(false);
   const manifest = useQuery(() => client.getManifest({ repository, reference }), [client, repository, reference]);
   const m = manifest.data;

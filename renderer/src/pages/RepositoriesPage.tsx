@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { RepositorySummary } from '../api/types.js';
 import { CachedBadge, useCachedRepositories } from '../components/CachedBadge.js';
 import { ErrorCard } from '../components/ErrorCard.js';
@@ -11,7 +11,7 @@ import { formatBytes, formatDate } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
 import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
-import { PAGE_SIZE, type ListView } from './list-view.js';
+import { PAGE_SIZE, useOffsetInRange, type ListView } from './list-view.js';
 
 export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; onView(v: ListView): void; onFiles(files: File[]): void }) {
   const { client } = useApp();
@@ -23,13 +23,7 @@ export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; on
   const cached = useCachedRepositories(list.data?.items.map((r) => r.name) ?? []);
 
   const data = list.data;
-  // Deletes elsewhere can leave this page past the end of the list: step back to a page that has rows.
-  // The target comes from the total, not the current offset, so a repeated run asks for the same page.
-  const lastPage = data ? Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
-  const pastEnd = data !== undefined && view.offset > 0 && view.offset >= data.total;
-  useEffect(() => {
-    if (pastEnd && view.offset !== lastPage) onView({ ...view, offset: lastPage });
-  }, [pastEnd, lastPage, view, onView]);
+  useOffsetInRange(view, data?.total, onView);
   if (!data && list.error) return <ErrorCard error={list.error} action="list repositories" onRetry={list.reload} />;
   if (!data) return <p className="muted" role="status">Loading repositories…</p>;
   if (data.total === 0 && !view.query) return <EmptyRegistry onFiles={onFiles} />;
@@ -40,14 +34,7 @@ export function RepositoriesPage({ view, onView, onFiles }: { view: ListView; on
         <h1 id="repos-heading">Images</h1>
         <span className="muted" aria-live="polite">{data.total} {data.total === 1 ? 'repository' : 'repositories'}</span>
       </div>
-      <ListControls
-        what="repositories"
-        query={view.query}
-        sort={view.sort}
-        direction={view.direction}
-        onQuery={(query) => onView({ ...view, query, offset: 0 })}
-        onSort={(sort, direction) => onView({ ...view, sort, direction, offset: 0 })}
-      />
+      <ListControls what="repositories" view={view} onView={onView} />
       {list.error ? <ErrorCard error={list.error} action="list repositories" onRetry={list.reload} /> : null}
       {data.total === 0 ? (
         <div className="empty">

@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useState } from 'react';
+import { Fragment, useState } from 'react';
 import type { TagSummary } from '../api/types.js';
 import { CachedBadge, useCachedRepositories } from '../components/CachedBadge.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
@@ -11,16 +11,18 @@ import { BulkBar, SelectPage, SelectTag, useTagSelection } from '../components/T
 import { UntaggedManifests } from '../components/UntaggedManifests.js';
 import { formatBytes, formatDate, formatRelative, shortDigest } from '../format.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { hrefs } from '../hooks/use-hash-route.js';
 import { useQuery } from '../hooks/use-query.js';
 import { DeleteRepositoryDialog } from './DeleteRepositoryDialog.js';
-import { PAGE_SIZE, type ListView } from './list-view.js';
+import { PAGE_SIZE, useOffsetInRange, type ListView } from './list-view.js';
 
 /** What is attached to a tag's digest (referrers, or cosign's `sha256-….sig/.att/.sbom` tags). */
 const BADGE_LABEL: Record<'signed' | 'sbom' | 'attestation', string> = { signed: 'signed', sbom: 'SBOM', attestation: 'attestation' };
 
 export function RepositoryPage({ repository, view, onView }: { repository: string; view: ListView; onView(v: ListView): void }) {
-  const { client, notify, navigate } = useApp();
+  const { client, navigate } = useApp();
+  const notify = useNotify();
   const [open, setOpen] = useState<string | null>(null);
   const [deletingTag, setDeletingTag] = useState<TagSummary | null>(null);
   const [deletingRepo, setDeletingRepo] = useState(false);
@@ -31,13 +33,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
     [client, repository, view.query, view.sort, view.direction, view.offset],
   );
   const data = tags.data;
-  // Deletes elsewhere can leave this page past the end of the list: step back to a page that has rows.
-  // The target comes from the total, not the current offset, so a repeated run asks for the same page.
-  const lastPage = data ? Math.max(0, Math.floor((data.total - 1) / PAGE_SIZE) * PAGE_SIZE) : 0;
-  const pastEnd = data !== undefined && view.offset > 0 && view.offset >= data.total;
-  useEffect(() => {
-    if (pastEnd && view.offset !== lastPage) onView({ ...view, offset: lastPage });
-  }, [pastEnd, lastPage, view, onView]);
+  useOffsetInRange(view, data?.total, onView);
 
   return (
     <section aria-labelledby="repo-heading">
@@ -47,14 +43,7 @@ export function RepositoryPage({ repository, view, onView }: { repository: strin
         {data ? <span className="muted" aria-live="polite">{data.total} {data.total === 1 ? 'tag' : 'tags'}</span> : null}
       </div>
       {cached ? <p><CachedBadge cached={cached} detail /></p> : null}
-      <ListControls
-        what="tags"
-        query={view.query}
-        sort={view.sort}
-        direction={view.direction}
-        onQuery={(query) => onView({ ...view, query, offset: 0 })}
-        onSort={(sort, direction) => onView({ ...view, sort, direction, offset: 0 })}
-      />
+      <ListControls what="tags" view={view} onView={onView} />
       {tags.error ? <ErrorCard error={tags.error} action="list tags" onRetry={tags.reload} /> : null}
       {!data && !tags.error ? <p className="muted" role="status">Loading tags…</p> : null}
       {data && data.total === 0 ? (

@@ -3,7 +3,9 @@ import { ApiError } from '../api/errors.js';
 import type { Settings } from '../api/types.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { MirrorsCard } from '../components/MirrorsCard.js';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 import { formOf, settingsPatch, takenPort, validateSettings, type SettingsErrors, type SettingsForm } from './settings-form.js';
 
@@ -34,13 +36,13 @@ function PortTaken({ port }: { port: number }) {
 
 /** The app's settings; saving restarts the listeners with them, and a refused change leaves the old ones running. */
 export function SettingsPage() {
-  const { client, notify, settingsSaved, status } = useApp();
+  const { client, settingsSaved, status } = useApp();
+  const notify = useNotify();
   const loaded = useQuery(() => client.getSettings(), [client]);
   const [saved, setSaved] = useState<Settings | null>(null);
   const [form, setForm] = useState<SettingsForm | null>(null);
   const [errors, setErrors] = useState<SettingsErrors>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error: failure, run, clear: clearFailure } = useAction();
   const formRef = useRef<HTMLFormElement>(null);
 
   // Only the first answer fills the form: later refetches (after pushes) must not wipe what is being typed.
@@ -93,30 +95,27 @@ export function SettingsPage() {
     event.preventDefault();
     const found = validateSettings(form);
     setErrors(found);
-    setFailure(null);
+    clearFailure();
     const first = FIELD_ORDER.find((name) => found[name]);
     if (first) {
       focusField(first);
       return;
     }
     if (!changed) return;
-    setBusy(true);
     const submitted = form;
-    try {
-      const next = await client.updateSettings(patch);
+    await run(async () => {
+      const next = await client.updateSettings(patch).catch((error: unknown) => {
+        const port = error instanceof ApiError && error.code === 'PORT_IN_USE' ? takenPort(error.message) : undefined;
+        if (port === Number(form.registryPort)) focusField('registryPort');
+        else if (port === Number(form.proxyPort)) focusField('proxyPort');
+        throw error;
+      });
       setSaved(next);
       // A field edited while the save was in flight keeps what was typed; an untouched form shows what was saved.
       setForm((current) => (current === submitted ? formOf(next) : current));
       settingsSaved(next);
       notify('Settings saved; the registry now runs with them.');
-    } catch (error) {
-      setFailure(error);
-      const port = error instanceof ApiError && error.code === 'PORT_IN_USE' ? takenPort(error.message) : undefined;
-      if (port === Number(form.registryPort)) focusField('registryPort');
-      else if (port === Number(form.proxyPort)) focusField('proxyPort');
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -173,7 +172,7 @@ export function SettingsPage() {
           <button type="button" disabled={busy || !changed} onClick={() => {
             setForm(formOf(saved));
             setErrors({});
-            setFailure(null);
+            clearFailure();
           }}>Undo changes</button>
           {changed ? <span className="muted">Saving restarts the listeners with the new values.</span> : null}
         </div>

@@ -8,24 +8,24 @@ import { Dialog } from '../components/Dialog.js';
 import { ErrorCard } from '../components/ErrorCard.js';
 import { GcReport, KeptList, laterText } from '../components/GcFacts.js';
 import { formatBytes } from '../format.js';
+import { useAction } from '../hooks/use-action.js';
 import { useApp } from '../hooks/app-context.js';
+import { useNotify } from '../hooks/use-notify.js';
 import { useQuery } from '../hooks/use-query.js';
 
 export function StoragePage() {
-  const { client, notify } = useApp();
+  const { client } = useApp();
+  const notify = useNotify();
   const storage = useQuery(() => client.getStorage(), [client]);
   const [preview, setPreview] = useState<GcResult | null>(null);
   const [result, setResult] = useState<GcResult | null>(null);
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   // On by default: deleting a tag should give its space back, and that needs its manifest gone too.
   const [deleteUntagged, setDeleteUntagged] = useState(true);
 
   const gc = async (dryRun: boolean): Promise<void> => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await client.runGc({ dryRun, deleteUntagged: dryRun ? deleteUntagged : (preview?.deleteUntagged ?? deleteUntagged) });
       if (dryRun) {
         setPreview(r);
@@ -36,12 +36,8 @@ export function StoragePage() {
         notify(`Reclaimed ${formatBytes(r.bytesFreed)}.`);
         storage.reload();
       }
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
+    });
+    setConfirming(false);
   };
 
   const s = storage.data;
