@@ -1,45 +1,46 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { createV2Router } from './http/v2/router.js';
 import { isNoSpaceError, storageFull } from './errors/storage-full.js';
-import { requestTarget, type RequestTarget } from './http/request.js';
+import type { ProtocolHandler } from './http/protocol.js';
+import { requestTarget } from './http/request.js';
 import type { PullThrough } from './mirror/pull-through.js';
 import type { Store } from './storage/store.js';
 
-export type ProtocolHandler = (req: IncomingMessage, res: ServerResponse, target: RequestTarget) => Promise<void>;
-
-export interface ServerDeps {
+/** Everything the registry's handler uses comes in here; it reads no environment and no process globals. */
+export interface ServerOptions {
   readonly store: Store;
+  /** Where 5xx causes go (the CLI writes them to stderr, the app to its log, tests to an array). */
+  readonly log: (line: string) => void;
   /** The legacy v1 API (`/v1/…`, `/_ping`); omitted means it is turned off. */
-  readonly v1?: ProtocolHandler;
-  readonly log?: (line: string) => void;
+  readonly v1?: ProtocolHandler | undefined;
   /**
    * The secret Berth's own proxy sends. Forwarded-client headers (X-Forwarded-*, X-Real-IP) are believed
    * only on requests that carry it; from anyone else they are dropped, so nobody can spoof them.
    */
-  readonly trustedProxySecret?: string;
+  readonly trustedProxySecret?: string | undefined;
   /** The pull-through cache (`--mirror`), when mirrors are configured. */
-  readonly mirror?: PullThrough;
+  readonly mirror?: PullThrough | undefined;
 }
 
 /**
  * Builds the registry's request handler without listening: the CLI, the desktop app and the tests decide
  * where it runs.
  */
-export function createServer(deps: ServerDeps): RequestListener {
-  const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+export function createServer(options: ServerOptions): RequestListener {
+  const { log } = options;
   const v2 = createV2Router({
-    store: deps.store,
-    ...(deps.mirror ? { mirror: deps.mirror } : {}),
+    store: options.store,
+    ...(options.mirror ? { mirror: options.mirror } : {}),
     onServerError: (err, req) => log(describeServerError(err, req)),
   });
-  const trusted = deps.trustedProxySecret === undefined ? undefined : Buffer.from(deps.trustedProxySecret);
+  const trusted = options.trustedProxySecret === undefined ? undefined : Buffer.from(options.trustedProxySecret);
   return (req, res) => {
     peerAddresses.set(req, req.socket.remoteAddress);
     dropUntrustedForwarding(req, trusted);
     const target = requestTarget(req);
     const handle: ProtocolHandler | undefined =
-      target.path === '/v2' || target.path.startsWith('/v2/') ? v2 : isV1Path(target.path) ? deps.v1 ?? v1Disabled : undefined;
+      target.path === '/v2' || target.path.startsWith('/v2/') ? v2 : isV1Path(target.path) ? options.v1 ?? v1Disabled : undefined;
     if (!handle) {
       res.writeHead(404, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ error: 'not found' }));

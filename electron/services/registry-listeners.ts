@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from '../../server/app.js';
 import { formatAddress, listen } from '../../server/net/listen.js';
 import { openRegistryWarning, registryExposureProblem } from '../../server/net/exposure.js';
-import { proxySecret, startConfiguredProxy } from '../../server/runtime/proxy.js';
+import { createProxySecret, startConfiguredProxy } from '../../server/runtime/proxy.js';
 import type { BerthConfig, ListenAddress } from '../../server/config.js';
 import { createV1Router } from '../../server/http/v1/router.js';
 import type { CredentialSource } from '../../server/mirror/credentials.js';
@@ -43,7 +43,7 @@ export class RegistryListeners {
       this.registryState = { state: 'error', message: exposure };
       throw new Error(exposure);
     }
-    const secret = config.proxy ? proxySecret() : undefined;
+    const secret = createProxySecret(config);
     // The configuration's `mirrors:` (a pull-through cache) and the app's, with their credential source.
     const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log: this.log, ...(credentials ? { credentials } : {}) }) : undefined;
     this.mirror = mirror;

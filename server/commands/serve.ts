@@ -2,14 +2,16 @@ import cluster from 'node:cluster';
 import { ConfigError, type BerthConfig } from '../config.js';
 import { formatAddress } from '../net/listen.js';
 import { openRegistryWarning, registryExposureProblem } from '../net/exposure.js';
-import { proxySecret, startConfiguredProxy } from '../runtime/proxy.js';
+import { createProxySecret, startConfiguredProxy } from '../runtime/proxy.js';
 import { checkStorage, describeStorage, startRegistry } from '../runtime/registry.js';
+import { answerWorkerStartup, receiveWorkerStartup } from '../runtime/worker-startup.js';
 import { describeMirrors } from '../mirror/config.js';
 
 /**
  * `berth serve`: the registry in the foreground until SIGINT/SIGTERM. With several workers the primary
  * forks them onto one shared listener (node:cluster); all state is in the store, so any worker can serve
- * any request, including the next chunk of another worker's upload.
+ * any request, including the next chunk of another worker's upload. A worker asks the primary for the
+ * proxy's secret before it starts its listener.
  */
 export async function serve(config: BerthConfig, log: (line: string) => void): Promise<void> {
   // Before anything listens: a refused address must never be reachable, not even for a moment.
@@ -17,8 +19,9 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
   if (exposure) throw new ConfigError('addr', exposure);
   if (cluster.isPrimary) await checkStorage(config);
   if (config.workers > 1 && cluster.isPrimary) {
-    const secret = config.proxy ? proxySecret() : undefined;
-    for (let i = 0; i < config.workers; i++) cluster.fork(secret ? { BERTH_INTERNAL_PROXY_SECRET: secret } : {});
+    const secret = createProxySecret(config);
+    answerWorkerStartup({ proxySecret: secret });
+    for (let i = 0; i < config.workers; i++) cluster.fork();
     let listening = 0;
     cluster.on('listening', (_worker, address) => {
       if (++listening === config.workers) {
@@ -26,7 +29,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
         log(`berth: registry listening on ${url} (${config.workers} workers, storage ${describeStorage(config)})`);
         if (config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(url));
         if (config.mirrors) log(describeMirrors(config.mirrors));
-        startConfiguredProxy(config, { host: config.addr.host, port: address.port }, proxySecret(), log).catch((err: unknown) => {
+        startConfiguredProxy(config, { host: config.addr.host, port: address.port }, secret, log).catch((err: unknown) => {
           log(`berth: cannot start the proxy: ${(err as Error).message}`);
           process.exit(1);
         });
@@ -51,7 +54,8 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
     return;
   }
 
-  const registry = await startRegistry(config, log);
+  const secret = cluster.isWorker ? (await receiveWorkerStartup()).proxySecret : createProxySecret(config);
+  const registry = await startRegistry(config, log, secret);
   // Handled before the "listening" line: whoever reads it may signal at once, and must get a graceful stop.
   const started: { proxy?: Awaited<ReturnType<typeof startConfiguredProxy>> } = {};
   let stopping = false;
@@ -68,7 +72,7 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
   if (cluster.isPrimary) log(`berth: registry listening on ${registry.url} (storage ${describeStorage(config)})`);
   if (cluster.isPrimary && config.mirrors) log(describeMirrors(config.mirrors));
   if (cluster.isPrimary && config.openRegistryWithoutPassword && !config.proxy) log(openRegistryWarning(registry.url));
-  started.proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, proxySecret(), log) : undefined;
+  started.proxy = cluster.isPrimary ? await startConfiguredProxy(config, registry.address, secret, log) : undefined;
   // Stopped while the proxy was starting: close it too (stop() only saw the registry).
   if (stopping) await started.proxy?.close();
 }

@@ -3,29 +3,25 @@ import type { BerthConfig, ListenAddress } from '../config.js';
 import { startProxy, type RunningProxy } from '../proxy/tls-proxy.js';
 import { formatAddress } from '../net/listen.js';
 
-/** Workers learn the proxy's secret from their primary through this variable (never from the user). */
-const SECRET_ENV = 'BERTH_INTERNAL_PROXY_SECRET';
-
 /**
  * The secret the proxy sends with every forwarded request, so the registry trusts X-Forwarded-* and
- * X-Real-IP only from its own proxy. One per run; workers inherit the primary's.
+ * X-Real-IP only from its own proxy: a fresh one per start, and none when the configuration has no proxy.
+ * It is handed on as a value (to cluster workers over their IPC channel), never through the environment,
+ * which every process started afterwards would inherit.
  */
-export function proxySecret(): string {
-  const inherited = process.env[SECRET_ENV];
-  if (inherited) return inherited;
-  const secret = randomBytes(24).toString('base64url');
-  process.env[SECRET_ENV] = secret;
-  return secret;
+export function createProxySecret(config: BerthConfig): string | undefined {
+  return config.proxy ? randomBytes(24).toString('base64url') : undefined;
 }
 
 /** Starts the TLS + basic-auth front when the configuration asks for it. */
 export async function startConfiguredProxy(
   config: BerthConfig,
   registry: ListenAddress,
-  secret: string,
+  secret: string | undefined,
   log: (line: string) => void,
 ): Promise<RunningProxy | undefined> {
   if (!config.proxy) return undefined;
+  if (secret === undefined) throw new Error('the proxy needs the secret the registry was started with');
   // The proxy always reaches the registry over loopback, even when the registry binds every interface.
   const upstreamHost = registry.host === '0.0.0.0' || registry.host === '::' ? '127.0.0.1' : registry.host;
   // A client over its connection cap retries at once: say so once a minute per client, not per attempt.

@@ -6,11 +6,10 @@ import { createV1Router } from '../http/v1/router.js';
 import { ConfigError, type BerthConfig, type ListenAddress } from '../config.js';
 import { isBerthError } from '../errors/domain.js';
 import type { StorageDriver } from '../storage/driver.js';
+import { LazyS3Driver } from '../storage/drivers/lazy-s3.js';
 import { LocalDriver } from '../storage/drivers/local.js';
-import { S3Driver } from '../storage/drivers/s3.js';
 import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from '../net/listen.js';
-import { proxySecret } from './proxy.js';
 import { PullThrough } from '../mirror/pull-through.js';
 
 export interface RunningRegistry {
@@ -27,12 +26,13 @@ export function openStore(config: BerthConfig): Store {
 }
 
 function openDriver(config: BerthConfig): StorageDriver {
-  return config.storage.s3 ? new S3Driver(config.storage.s3) : new LocalDriver(config.storage.path);
+  return config.storage.s3 ? new LazyS3Driver(config.storage.s3) : new LocalDriver(config.storage.path);
 }
 
 /** Stops startup with the store's own reason when the bucket is missing or the credentials cannot reach it. */
 export async function checkStorage(config: BerthConfig): Promise<void> {
   if (!config.storage.s3) return;
+  const { S3Driver } = await import('../storage/drivers/s3.js');
   const driver = new S3Driver(config.storage.s3);
   try {
     await driver.check();
@@ -49,14 +49,17 @@ export function describeStorage(config: BerthConfig): string {
   return s3 ? `s3://${s3.bucket}/${s3.prefix} at ${s3.endpoint ?? `AWS ${s3.region}`}` : config.storage.path;
 }
 
-/** Starts the registry listener in this process. */
-export async function startRegistry(config: BerthConfig, log: (line: string) => void): Promise<RunningRegistry> {
+/**
+ * Starts the registry listener in this process. `proxySecret`: what Berth's proxy in front of it sends
+ * (`createProxySecret`); undefined when there is no proxy.
+ */
+export async function startRegistry(config: BerthConfig, log: (line: string) => void, proxySecret: string | undefined): Promise<RunningRegistry> {
   const store = openStore(config);
   const v1 = config.v1.enabled
     ? createV1Router({ store, onServerError: (err, req) => log(describeServerError(err, req)) })
     : undefined;
   const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log }) : undefined;
-  const handler = createServer({ store, log, ...(config.proxy ? { trustedProxySecret: proxySecret() } : {}), ...(v1 ? { v1 } : {}), ...(mirror ? { mirror } : {}) });
+  const handler = createServer({ store, log, trustedProxySecret: proxySecret, v1, mirror });
   const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);
   return {

@@ -14,8 +14,11 @@ export interface ProxiedBerth {
   readonly htpasswd: string;
 }
 
-/** Runs the CLI the way users do: `berth cert generate`, `berth user add`, then `berth serve` with the proxy. */
-export async function startProxiedBerth(hostname: string, users: Record<string, string>): Promise<ProxiedBerth> {
+/**
+ * Runs the CLI the way users do: `berth cert generate`, `berth user add`, then `berth serve` with the proxy
+ * (and `serveArgs`, such as `--workers 2`).
+ */
+export async function startProxiedBerth(hostname: string, users: Record<string, string>, serveArgs: readonly string[] = []): Promise<ProxiedBerth> {
   const dir = scratchDir('berth-proxy-');
   const cli = ['--import', 'tsx', 'server/cli.ts'];
   const certs = nodePath.join(dir, 'certs');
@@ -26,7 +29,7 @@ export async function startProxiedBerth(hostname: string, users: Record<string, 
   }
   const berth = await startBerth({
     root: nodePath.join(dir, 'store'),
-    args: ['--proxy-addr', '127.0.0.1:0', '--tls-cert', nodePath.join(certs, 'server.crt'), '--tls-key', nodePath.join(certs, 'server.key'), '--htpasswd', htpasswd],
+    args: ['--proxy-addr', '127.0.0.1:0', '--tls-cert', nodePath.join(certs, 'server.crt'), '--tls-key', nodePath.join(certs, 'server.key'), '--htpasswd', htpasswd, ...serveArgs],
   });
   const deadline = Date.now() + 20_000;
   let match: RegExpExecArray | null = null;

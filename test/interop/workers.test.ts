@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import * as nodePath from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { digestOf } from '../../server/oci/digest.js';
@@ -7,6 +8,7 @@ import { paths } from '../../server/storage/paths.js';
 import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { httpOnce, readDirImage, skopeo } from './clients.js';
 import { OciLayout } from './oci-layout.js';
+import { startProxiedBerth } from './proxy-support.js';
 
 /**
  * The cluster workers of a berth primary: its children (from /proc, what `pgrep -P` reads) that run its
@@ -58,6 +60,46 @@ async function startUpload(base: string, name: string): Promise<string> {
 }
 
 const uploadId = (location: string): string => location.split('/').pop() ?? '';
+
+/** A process's environment as it was handed to it (what /proc shows: later changes in the process are not there). */
+function environmentOf(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+}
+
+/** The variables node:cluster itself gives a worker (its id and the channel to the primary). */
+const CLUSTER_VARIABLES = new Set(['NODE_UNIQUE_ID', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']);
+
+/** A PATCH through the TLS proxy from another loopback address, so the registry can tell the client from the proxy. */
+function patchThroughProxy(port: number, ca: Buffer, path: string, credentials: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const body = Buffer.from('bytes');
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'PATCH',
+        servername: 'localhost',
+        ca,
+        localAddress: '127.0.0.2',
+        agent: false,
+        headers: {
+          Authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(body.byteLength),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('berth serve --workers', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -111,6 +153,42 @@ describe('berth serve --workers', () => {
 
     expect(await berth.stop()).toBe(0);
     expect(workers.filter(running)).toEqual([]);
+  });
+
+  it('gives every worker the proxy secret over the cluster channel, not the environment: the proxy is believed, others are not', async () => {
+    const proxied = await startProxiedBerth('registry.example.test', { alice: 'correct horse' }, ['--workers', '2']);
+    cleanups.push(() => removeDir(proxied.dir));
+    cleanups.push(async () => void (await proxied.berth.stop()));
+    const { berth } = proxied;
+    const primary = berth.child.pid ?? -1;
+    const workers = workerPids(primary);
+    expect(workers).toHaveLength(2);
+    // Whatever a worker starts inherits its environment: it holds the primary's and node:cluster's, nothing more.
+    const inherited = environmentOf(primary);
+    for (const pid of workers) {
+      const added = [...environmentOf(pid)].filter(([name, value]) => !CLUSTER_VARIABLES.has(name) && inherited.get(name) !== value).map(([name]) => name);
+      expect(added, `worker ${pid}`).toEqual([]);
+    }
+
+    // A 5xx is logged with the client's address; an upload whose data file is a folder fails on any worker.
+    const location = await startUpload(berth.url, 'w/broken');
+    mkdirSync(nodePath.join(berth.root, paths.uploadData('w/broken', uploadId(location))), { recursive: true });
+    const path = new URL(location).pathname;
+    const ca = readFileSync(proxied.caFile);
+    for (let i = 0; i < 4; i++) expect(await patchThroughProxy(proxied.proxyPort, ca, path, 'alice:correct horse')).toBe(500);
+    const direct = await httpOnce(location, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/octet-stream', 'X-Real-IP': '10.9.8.7', 'X-Berth-Proxy-Secret': 'guessed' },
+      body: Buffer.from('bytes'),
+    });
+    expect(direct.status).toBe(500);
+    await waitFor('five logged failures', () => (berth.output().match(/error: \S+ PATCH /g) ?? []).length === 5);
+    const clients = (berth.output().match(/error: \S+ PATCH /g) ?? []).map((line) => line.split(' ')[1]);
+    // Through the proxy: the client's own address, which only a worker that holds the secret believes.
+    expect(clients.filter((client) => client === '127.0.0.2')).toHaveLength(4);
+    // Straight to the registry, with a guessed secret: the peer's address, not the header's.
+    expect(clients.filter((client) => client === '127.0.0.1')).toHaveLength(1);
+    expect(berth.output()).not.toContain('10.9.8.7');
   });
 
   for (const args of [[], ['--workers', '2']]) {

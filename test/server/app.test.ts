@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ProtocolHandler } from '../../server/app.js';
+import type { ProtocolHandler } from '../../server/http/protocol.js';
 import { rawRequest, startTestRegistry, type TestRegistry } from '../support/registry-client.js';
 
 let reg: TestRegistry | undefined;

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProtocolHandler } from '../../app.js';
 import { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
 import { V1Images } from '../../storage/v1-derived.js';
+import type { ProtocolHandler } from '../protocol.js';
 import type { RequestTarget } from '../request.js';
 import type { V1Context, V1Handler, V1Repository } from './context.js';
 import { getImageJson, putImageJson, putChecksum, getAncestry } from './images.js';

@@ -1,4 +1,4 @@
-import type { ProtocolHandler } from '../../../../server/app.js';
+import type { ProtocolHandler } from '../../../../server/http/protocol.js';
 import { createV1Router } from '../../../../server/http/v1/router.js';
 import { startTestRegistry, type RawResponse, type TestRegistry } from '../../../support/registry-client.js';
 
