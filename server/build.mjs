@@ -27,7 +27,7 @@ await Promise.all([
     ...common,
     entryPoints: {
       berth: nodePath.join(root, 'server', 'cli.ts'),
-      headless: nodePath.join(root, 'electron', 'headless.ts'),
+      headless: nodePath.join(root, 'electron', 'headless', 'main.ts'),
     },
   }),
   // `docker-credential-berth`, the installed package's second command: Docker runs it by name from PATH.

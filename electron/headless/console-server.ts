@@ -20,6 +20,20 @@ export function consoleUrl(addr: ListenAddress, token: string): string {
   return `http://${formatAddress(shown)}/?token=${token}`;
 }
 
+/** A word for a POSIX shell, quoted only when it has to be (a data folder with spaces). */
+const shellWord = (word: string): string => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * The line the console prints once it listens. The link carries the token, which opens the whole console:
+ * it goes only to a terminal. Anywhere else stdout is a log (systemd's journal, a file) where a secret must
+ * not land, so the line names the origin and the `console-url` command that prints the link.
+ */
+export function consoleStartLine(running: RunningConsole, dataDir: string, terminal: boolean): string {
+  if (terminal) return `berth console: ${running.url}`;
+  const origin = new URL(running.url).origin;
+  return `berth console: ${origin} (the link with its token: berth console-url --root ${shellWord(dataDir)} --console-addr ${formatAddress(running.address)})`;
+}
+
 /**
  * The headless console: the built renderer plus the token-protected HTTP form of BerthApi, on one
  * listener (loopback by default). The token comes from the data folder (console-token.ts), so links and

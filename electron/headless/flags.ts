@@ -1,8 +1,10 @@
-import { ConfigError, parseAddress, type BerthConfig, type ConfigLayer, type ListenAddress } from '../../server/config.js';
-import { SERVE_OPTIONS, STORAGE_OPTIONS, configFromFlags, parseCommandArgs } from '../../server/runtime/flags.js';
-import { parseMirrorFlag } from '../../server/mirror/config.js';
+import { ConfigError, parseAddress, type BerthConfig, type ListenAddress } from '../../server/config.js';
+import { SERVE_OPTIONS, parseCommandArgs, serveConfigFromFlags } from '../../server/runtime/flags.js';
 import type { Settings } from '../shared/bridge.js';
 import { isLoopbackHost, registryExposureProblem } from '../../server/net/exposure.js';
+
+// The console hosts one registry process: the cluster mode of `berth serve` (--workers) does not apply.
+const { workers: _workers, ...REGISTRY_OPTIONS } = SERVE_OPTIONS;
 
 export const USAGE = `usage: berth console [options]        (in a checkout: npm run serve -- [options])
        berth console-url [options]    the console's link, from the same --root/--config/--console-addr
@@ -30,38 +32,16 @@ export interface HeadlessOptions {
   readonly newToken: boolean;
 }
 
-/** The same flags as `berth serve` (storage, addr, v1, proxy) plus the console's own address. */
+/** The same flags as `berth serve` (storage, addr, v1, proxy, mirrors) but --workers, plus the console's own. */
 export function parseHeadlessArgs(args: string[]): HeadlessOptions {
   const { values } = parseCommandArgs(args, {
-    ...STORAGE_OPTIONS,
-    addr: { type: 'string' },
-    'open-registry-without-password': { type: 'boolean' },
-    'no-v1': { type: 'boolean' },
-    'proxy-addr': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    htpasswd: { type: 'string' },
-    mirror: SERVE_OPTIONS.mirror,
+    ...REGISTRY_OPTIONS,
     'console-addr': { type: 'string' },
     'new-token': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
-  const proxy = {
-    ...(values['proxy-addr'] !== undefined ? { addr: values['proxy-addr'] } : {}),
-    ...(values['tls-cert'] !== undefined ? { tls_cert: values['tls-cert'] } : {}),
-    ...(values['tls-key'] !== undefined ? { tls_key: values['tls-key'] } : {}),
-    ...(values.htpasswd !== undefined ? { htpasswd: values.htpasswd } : {}),
-  };
-  const extra: ConfigLayer = {
-    ...(values.addr !== undefined ? { addr: values.addr } : {}),
-    ...(values['open-registry-without-password'] ? { open_registry_without_password: true } : {}),
-    ...(values['no-v1'] ? { v1: { enabled: false } } : {}),
-    ...(Object.keys(proxy).length > 0 ? { proxy } : {}),
-    ...(values.mirror && values.mirror.length > 0 ? { mirrors: values.mirror.map(parseMirrorFlag) } : {}),
-    // The console hosts one registry process: the cluster mode of `berth serve` does not apply.
-    workers: 1,
-  };
-  const config = configFromFlags(values, extra);
+  // One worker whatever the configuration file or REGISTRY_WORKERS say (the flag layer wins).
+  const config = serveConfigFromFlags({ ...values, workers: '1' });
   // Refused here with the same one line as `berth serve`, rather than later as a listener error.
   const exposure = registryExposureProblem(config);
   if (exposure) throw new ConfigError('addr', exposure);

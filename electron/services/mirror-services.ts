@@ -12,10 +12,10 @@ import { cacheUsage } from '../../server/mirror/usage.js';
 import { isLoopbackHost } from '../../server/net/exposure.js';
 import type { Store } from '../../server/storage/store.js';
 import { OsError } from '../os/exec.js';
-import { createKeychain, loadKeyring, probeKeychain, type Keychain } from '../os/keychain/keychain.js';
+import { probeKeychain, type Keychain } from '../os/keychain/keychain.js';
 import { BRIDGE_ERRORS, type BerthApi, type CachedRepository, type KeychainState, type MirrorInfo, type MirrorInput, type MirrorsInfo } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
-import { keychainMissing } from './os-services.js';
+import { keychainMissing, loadOsKeychain } from './os-context.js';
 
 export type MirrorMethod = 'getCache' | 'cachedRepositories' | 'evictCache' | 'listMirrors' | 'addMirror' | 'removeMirror';
 export type MirrorApi = Pick<BerthApi, MirrorMethod>;
@@ -73,13 +73,7 @@ export class AppMirrors {
   /** The keychain now, or why there is none: asked afresh on each call, so one unlocked later is found. */
   private keychain(): Promise<Keychain | OsError> {
     const platform = this.host.platform ?? process.platform;
-    const load = async (): Promise<Keychain> => {
-      const keyring = await loadKeyring().catch((err: unknown) => {
-        throw new OsError('unavailable', `the keychain module did not load: ${err instanceof Error ? err.message : String(err)}`);
-      });
-      return createKeychain(keyring, platform);
-    };
-    return probeKeychain(() => (this.opened ??= (this.host.openKeychain ?? load)()));
+    return probeKeychain(() => (this.opened ??= (this.host.openKeychain ?? (() => loadOsKeychain(platform)))()));
   }
 
   private keychainState(found: Keychain | OsError): KeychainState {

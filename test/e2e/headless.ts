@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
+import { TOKEN_FILE } from '../../electron/headless/console-token.js';
 import { requireTool, runOk } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
@@ -16,7 +18,7 @@ export async function buildRenderer(outDir: string): Promise<void> {
 }
 
 export interface Headless {
-  /** `http://127.0.0.1:PORT/?token=…`, as printed. */
+  /** `http://127.0.0.1:PORT/?token=…`, as `berth console-url` prints it. */
   readonly consoleUrl: string;
   readonly consoleBase: string;
   /** `127.0.0.1:PORT` of the registry, for image references. */
@@ -26,12 +28,13 @@ export interface Headless {
 }
 
 /**
- * Starts the headless app (registry + console) and parses both addresses it prints. Ports are free loopback
+ * Starts the headless app (registry + console) and parses both addresses it prints; the token, which it
+ * prints only to a terminal, comes from the data folder as `berth console-url` reads it. Ports are free loopback
  * ones unless `options.args` names them (a later flag wins); `options.env` adds to the environment, and an
  * `undefined` value removes a variable (DBUS_SESSION_BUS_ADDRESS for "no keychain").
  */
 export function startHeadless(root: string, rendererDir: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Headless> {
-  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...(options.args ?? [])];
+  const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless', 'main.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BERTH_RENDERER_DIR: rendererDir, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -47,11 +50,12 @@ export function startHeadless(root: string, rendererDir: string, options: { args
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const registry = /registry listening on http:\/\/(\S+?)[\s/]/.exec(output);
-      const console = /berth console: (http:\/\/\S+\/\?token=\S+)/.exec(output);
+      const console = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
       if (registry && console) {
         clearTimeout(timer);
-        const consoleUrl = console[1] as string;
-        resolve({ consoleUrl, consoleBase: new URL(consoleUrl).origin, registry: registry[1] as string, output: () => output, stop });
+        const consoleBase = console[1] as string;
+        const token = readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim();
+        resolve({ consoleUrl: `${consoleBase}/?token=${token}`, consoleBase, registry: registry[1] as string, output: () => output, stop });
       }
     };
     child.stdout?.on('data', onData);

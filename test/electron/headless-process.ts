@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as nodePath from 'node:path';
+import { TOKEN_FILE } from '../../electron/headless/console-token.js';
 import { run, type RunResult } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
@@ -15,7 +17,7 @@ export interface HeadlessProcess {
   stop(): Promise<number | null>;
 }
 
-const HEADLESS = nodePath.join(REPO_ROOT, 'electron', 'headless.ts');
+const HEADLESS = nodePath.join(REPO_ROOT, 'electron', 'headless', 'main.ts');
 
 /** A loopback port nothing listens on right now (the kernel picks it, then it is released). */
 export async function freePort(): Promise<number> {
@@ -32,8 +34,9 @@ export function consoleUrlCommand(args: string[]): Promise<RunResult> {
 }
 
 /**
- * Runs `electron/headless.ts` as users do and waits for both of its URL lines. Ports are ephemeral unless
- * `args` names them (a later flag wins).
+ * Runs `electron/headless/main.ts` as users do and waits for both of its URL lines. Ports are ephemeral unless
+ * `args` names them (a later flag wins). Its stdout is a pipe, so the console line has no token: the token
+ * is read from the data folder, as `console-url` does.
  */
 export function startHeadless(root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HeadlessProcess> {
   const child = spawn(
@@ -51,13 +54,13 @@ export function startHeadless(root: string, args: string[] = [], env: NodeJS.Pro
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       const registry = /registry listening on (http:\/\/[^\s]+)/.exec(output);
-      const consoleLine = /berth console: (http:\/\/[^/\s]+)\/\?token=([A-Za-z0-9_-]+)/.exec(output);
+      const consoleLine = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
       if (registry && consoleLine) {
         clearTimeout(timer);
         resolve({
           registry: registry[1] as string,
           console: consoleLine[1] as string,
-          token: consoleLine[2] as string,
+          token: readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim(),
           child,
           output: () => output,
           stop: async () => {

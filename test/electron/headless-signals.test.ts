@@ -104,7 +104,7 @@ describe('signals through npm scripts', () => {
     const root = scratchDir('berth-signal-');
     dirs.push(root);
     const [registry, consolePort] = [await freePort(), await freePort()];
-    await stopsCleanly('serve', ['--root', root, '--addr', `127.0.0.1:${registry}`, '--console-addr', `127.0.0.1:${consolePort}`], /berth console: http:\/\/\S+\?token=/, [registry, consolePort], 'SIGTERM');
+    await stopsCleanly('serve', ['--root', root, '--addr', `127.0.0.1:${registry}`, '--console-addr', `127.0.0.1:${consolePort}`], /berth console: http:\/\/\S+ \(the link with its token: berth console-url/, [registry, consolePort], 'SIGTERM');
   });
 
   it('npm run berth -- serve: SIGTERM and SIGINT stop the registry, exit 0, port released', async () => {

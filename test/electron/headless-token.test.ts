@@ -3,6 +3,7 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { consoleStartLine } from '../../electron/headless/console-server.js';
 import { ConsoleTokenSource, loadConsoleToken, TOKEN_FILE } from '../../electron/headless/console-token.js';
 import { removeDir, scratchDir } from '../support/berth.js';
 import { okOutput } from '../support/run.js';
@@ -103,6 +104,29 @@ describe('headless console across restarts', () => {
     expect(third.token).not.toBe(rotated);
     expect(third.token).toBe(fileToken(root));
     expect(await status(third, rotated)).toBe(401);
+  });
+
+  it('started with stdout not a terminal (a service journal), prints no token, only how to get the link', async () => {
+    const root = scratch();
+    const server = await startHeadless(root, [], { BERTH_RENDERER_DIR: scratch() });
+    running.push(server);
+    const token = fileToken(root);
+    expect(server.output()).not.toContain(token);
+    expect(server.output()).not.toContain('token=');
+    const line = /^berth console: (\S+) \(the link with its token: berth console-url (.+)\)$/m.exec(server.output());
+    expect(line?.[1]).toBe(server.console);
+    // The command it names prints the working link.
+    const link = okOutput(await consoleUrlCommand((line?.[2] ?? '').split(' ')));
+    expect(link).toBe(`${server.console}/?token=${token}`);
+    expect(await status(server, token)).toBe(200);
+  });
+
+  it('the start line carries the link with its token only for a terminal', () => {
+    const listening = { address: { host: '0.0.0.0', port: 6080 }, url: 'http://127.0.0.1:6080/?token=secret-token', close: async () => undefined };
+    expect(consoleStartLine(listening, '/srv/berth', true)).toBe('berth console: http://127.0.0.1:6080/?token=secret-token');
+    const quiet = consoleStartLine(listening, "/srv/my berth's data", false);
+    expect(quiet).toBe("berth console: http://127.0.0.1:6080 (the link with its token: berth console-url --root '/srv/my berth'\\''s data' --console-addr 0.0.0.0:6080)");
+    expect(quiet).not.toContain('secret-token');
   });
 
   it('console-url refuses an unknown port and a wildcard address prints as loopback', async () => {

@@ -124,7 +124,7 @@ describe('network exposure of the registry and the proxy', () => {
     // What the Settings page saves when the box is ticked (an older Berth bound both listeners to 0.0.0.0 with it).
     writeFileSync(nodePath.join(root, 'settings.json'), `${JSON.stringify({ bindAll: true, registryPort: 0, proxyPort: 0 })}\n`);
     const app = await startIsolated(
-      ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless.ts'), '--root', root, '--console-addr', '127.0.0.1:0', ...proxyFlags],
+      ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless', 'main.ts'), '--root', root, '--console-addr', '127.0.0.1:0', ...proxyFlags],
       [REGISTRY_LINE, PROXY_LINE, /berth console: http:/],
     );
     try {

@@ -2,16 +2,24 @@
 // The desktop app's services without Electron: registry (+ proxy) and the web console. `npm run serve`.
 import { existsSync, readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
-import { ListenError } from '../server/net/listen.js';
-import { UsageError } from '../server/runtime/flags.js';
-import { ConfigError } from '../server/config.js';
-import { consoleUrl, startConsole } from './headless/console-server.js';
-import { ConsoleTokenSource, loadConsoleToken } from './headless/console-token.js';
-import { parseHeadlessArgs, USAGE, type HeadlessOptions } from './headless/flags.js';
-import { execRunner } from './os/exec.js';
-import { createBerthServices } from './services/berth-service.js';
+import { ListenError } from '../../server/net/listen.js';
+import { UsageError } from '../../server/runtime/flags.js';
+import { ConfigError } from '../../server/config.js';
+import { consoleStartLine, consoleUrl, startConsole } from './console-server.js';
+import { ConsoleTokenSource, loadConsoleToken } from './console-token.js';
+import { parseHeadlessArgs, USAGE, type HeadlessOptions } from './flags.js';
+import { execRunner } from '../os/exec.js';
+import { createBerthServices } from '../services/berth-service.js';
 
-const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..');
+/** The package's root: two levels up from this source file, one from its bundle (dist/headless.mjs). */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = nodePath.dirname(dir)) {
+    if (existsSync(nodePath.join(dir, 'package.json'))) return dir;
+    if (nodePath.dirname(dir) === dir) return nodePath.resolve(from, '..');
+  }
+}
+
+const REPO_ROOT = packageRoot(import.meta.dirname);
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
 function version(): string {
@@ -73,7 +81,7 @@ async function main(): Promise<void> {
   const consoleServer = await startConsole(services, options.consoleAddr, rendererDir, tokens, log);
   closers.push(() => consoleServer.close());
   // Stopped while starting: stop() is closing what had started and exits; there is no link to offer.
-  if (!stopping) log(`berth console: ${consoleServer.url}`);
+  if (!stopping) log(consoleStartLine(consoleServer, dataDir, process.stdout.isTTY === true));
 }
 
 main().catch((err: unknown) => {
