@@ -1,7 +1,7 @@
 /**
  * The OCI Distribution wire error codes: one registration per code, with the HTTP status Berth answers
  * and the message clients see. Handlers never build error bodies themselves; they throw, and
- * `http/v2/respond-error.ts` writes `{"errors":[{code,message,detail}]}` once.
+ * `http/v2/respond.ts` (`sendWireError`) writes `{"errors":[{code,message,detail}]}` once.
  */
 export interface WireCodeSpec {
   readonly status: number;

@@ -1,29 +1,35 @@
 /**
  * Domain errors: what went wrong in Berth's own terms. Storage, the store and the importer throw these;
- * only the HTTP layers translate them into a protocol's wire format (v2 codes, v1 `{"error"}`).
+ * only the edges translate them, each by one table over every kind: v2 codes (`http/v2/wire-error.ts`),
+ * v1 `{"error"}` (`http/v1/respond.ts`) and the desktop bridge's codes.
  */
-export type DomainErrorKind =
-  | 'blob-not-found'
-  | 'manifest-not-found'
-  | 'repository-not-found'
-  | 'upload-not-found'
-  | 'path-not-found'
-  | 'digest-invalid'
-  | 'digest-mismatch'
-  | 'size-mismatch'
-  | 'name-invalid'
-  | 'tag-invalid'
-  | 'manifest-invalid'
-  | 'manifest-blob-unknown'
-  | 'manifest-too-large'
-  | 'upload-offset'
-  | 'range-not-satisfiable'
-  | 'unsupported'
-  | 'archive-invalid'
-  | 'upstream-unavailable'
-  | 'mirror-read-only'
-  | 'storage-full'
-  | 'storage';
+
+/** Every kind, so the tables that translate them (v2, v1, bridge) can be checked for completeness. */
+export const DOMAIN_ERROR_KINDS = [
+  'blob-not-found',
+  'manifest-not-found',
+  'repository-not-found',
+  'upload-not-found',
+  'path-not-found',
+  'digest-invalid',
+  'digest-mismatch',
+  'size-mismatch',
+  'name-invalid',
+  'tag-invalid',
+  'manifest-invalid',
+  'manifest-blob-unknown',
+  'manifest-too-large',
+  'upload-offset',
+  'range-not-satisfiable',
+  'unsupported',
+  'archive-invalid',
+  'upstream-unavailable',
+  'mirror-read-only',
+  'storage-full',
+  'storage',
+] as const;
+
+export type DomainErrorKind = (typeof DOMAIN_ERROR_KINDS)[number];
 
 export class BerthError extends Error {
   constructor(

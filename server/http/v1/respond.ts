@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { isBerthError } from '../../errors/domain.js';
+import { isBerthError, type DomainErrorKind } from '../../errors/domain.js';
 import { isNoSpaceError, storageFull } from '../../errors/storage-full.js';
 
 /**
@@ -26,38 +26,43 @@ export class V1Error extends Error {
   }
 }
 
-/** Message and status a domain error becomes on v1; the messages are the classic registry's where one exists. */
+const INTERNAL = { status: 500, message: 'Internal server error' } as const;
+
+/**
+ * The status and message each domain error kind becomes on v1; the messages are the classic registry's where
+ * one exists, and without `message` the error's own. Kinds v1 has no answer for are a plain 500.
+ */
+export const V1_BY_KIND: Readonly<Record<DomainErrorKind, { readonly status: number; readonly message?: string }>> = {
+  'name-invalid': { status: 400, message: 'Invalid repository name' },
+  'tag-invalid': { status: 400, message: 'Invalid tag name (must match ^[\\w][\\w.-]{0,127}$)' },
+  'manifest-invalid': { status: 400 },
+  'digest-invalid': { status: 400 },
+  'digest-mismatch': { status: 400 },
+  'size-mismatch': { status: 400 },
+  'blob-not-found': { status: 404, message: 'Image not found' },
+  'path-not-found': { status: 404, message: 'Image not found' },
+  'manifest-not-found': { status: 404, message: 'Image not found' },
+  'repository-not-found': { status: 404, message: 'Repository not found' },
+  'manifest-too-large': { status: 413 },
+  'range-not-satisfiable': { status: 416, message: 'Requested range not satisfiable' },
+  'storage-full': { status: 507 },
+  'upload-not-found': INTERNAL,
+  'manifest-blob-unknown': INTERNAL,
+  'upload-offset': INTERNAL,
+  unsupported: INTERNAL,
+  'archive-invalid': INTERNAL,
+  'upstream-unavailable': INTERNAL,
+  'mirror-read-only': INTERNAL,
+  storage: INTERNAL,
+};
+
+/** Message and status a thrown error becomes on v1. */
 export function toV1Error(thrown: unknown): V1Error {
   if (thrown instanceof V1Error) return thrown;
   const err = isNoSpaceError(thrown) ? storageFull(thrown) : thrown;
-  if (isBerthError(err)) {
-    switch (err.kind) {
-      case 'name-invalid':
-        return new V1Error(400, 'Invalid repository name');
-      case 'tag-invalid':
-        return new V1Error(400, 'Invalid tag name (must match ^[\\w][\\w.-]{0,127}$)');
-      case 'manifest-invalid':
-      case 'digest-invalid':
-      case 'digest-mismatch':
-      case 'size-mismatch':
-        return new V1Error(400, err.message);
-      case 'blob-not-found':
-      case 'path-not-found':
-      case 'manifest-not-found':
-        return new V1Error(404, 'Image not found');
-      case 'repository-not-found':
-        return new V1Error(404, 'Repository not found');
-      case 'manifest-too-large':
-        return new V1Error(413, err.message);
-      case 'range-not-satisfiable':
-        return new V1Error(416, 'Requested range not satisfiable');
-      case 'storage-full':
-        return new V1Error(507, err.message);
-      default:
-        break;
-    }
-  }
-  return new V1Error(500, 'Internal server error');
+  if (!isBerthError(err)) return new V1Error(INTERNAL.status, INTERNAL.message);
+  const { status, message } = V1_BY_KIND[err.kind];
+  return new V1Error(status, message ?? err.message);
 }
 
 /** A JSON answer (Python's `json.dumps` of `value`; `true` when a handler has nothing to say). */

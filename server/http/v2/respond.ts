@@ -17,12 +17,15 @@ export function sendJson(res: ServerResponse, status: number, value: unknown, he
   res.end(headOnly ? undefined : body);
 }
 
-/** Writes the `{"errors":[…]}` envelope: the only place a v2 error body is built. */
-export function sendWireError(res: ServerResponse, err: WireError, headOnly: boolean): void {
+/**
+ * Writes the `{"errors":[{code,message,detail}]}` envelope: the one place a v2 error body is built, for the
+ * registry's router and for the proxy's own answers alike.
+ */
+export function sendWireError(res: ServerResponse, err: WireError, headOnly = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = { errors: [{ code: err.code, message: err.message, detail: err.detail ?? null }] };
-  sendJson(res, err.status, body, err.headers, headOnly);
+  sendJson(res, err.status, body, { [API_VERSION_HEADER]: API_VERSION, ...err.headers }, headOnly);
 }

@@ -19,7 +19,8 @@ export class WireError extends Error {
   readonly headers: Record<string, string>;
 }
 
-const BY_KIND: Record<DomainErrorKind, { code: WireCode; status?: number }> = {
+/** The v2 code (and the status, where it is not the code's own) of each domain error kind. */
+export const V2_BY_KIND: Readonly<Record<DomainErrorKind, { readonly code: WireCode; readonly status?: number }>> = {
   'blob-not-found': { code: WireCode.BLOB_UNKNOWN },
   'path-not-found': { code: WireCode.BLOB_UNKNOWN },
   'manifest-not-found': { code: WireCode.MANIFEST_UNKNOWN },
@@ -50,7 +51,7 @@ export function toWireError(thrown: unknown): WireError {
   // A write anywhere (session start, manifest, tag) can find the disk full, raw from the file system.
   const err = isNoSpaceError(thrown) ? storageFull(thrown) : thrown;
   if (isBerthError(err)) {
-    const { code, status } = BY_KIND[err.kind];
+    const { code, status } = V2_BY_KIND[err.kind];
     const headers: Record<string, string> = {};
     if (err instanceof RangeNotSatisfiableError) headers['Content-Range'] = `bytes */${err.size}`;
     if (err instanceof UploadOffsetError) headers.Range = err.currentSize > 0 ? `0-${err.currentSize - 1}` : '0-0';
