@@ -108,6 +108,13 @@ describe('links in README.md and docs/', () => {
     expect(broken).toEqual([]);
   });
 
+  it('leads from the README to every page under docs/', () => {
+    const readme = join(root, 'README.md');
+    const linked = new Set(links(readme).filter((link) => isRelative(link.target)).map((link) => join(root, link.target.split('#')[0] as string)));
+    const unlinked = files.filter((file) => file !== readme && !linked.has(file)).map((file) => relative(root, file));
+    expect(unlinked).toEqual([]);
+  });
+
   it('makes anchors the way GitHub does', () => {
     const made = anchors('# The TLS + basic-auth proxy\n## systemd: `berth service install`\n```\n# not a heading\n```\n## Users\n## Users\n');
     expect([...made]).toEqual(['the-tls--basic-auth-proxy', 'systemd-berth-service-install', 'users', 'users-1']);
