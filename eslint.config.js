@@ -16,6 +16,11 @@ const commandsMessage = 'server/commands/ is the CLI\'s edge (only server/cli.ts
 const noCommandsFromElectron = { group: ['**/server/commands/**'], message: commandsMessage };
 // Inside server/ a command is reached as ./commands/x or ../commands/x: no other folder there is called commands.
 const noCommandsFromServer = { group: ['**/commands/**'], message: commandsMessage };
+// The storage layout is known only inside server/storage/ (which imports it as ./paths.js): the rest asks the store.
+const layoutStaysInStorage = {
+  group: ['**/storage/paths', '**/storage/paths.js'],
+  message: 'Only server/storage/ knows the storage layout (paths.ts): ask the store (server/storage/store.ts) for what you need.',
+};
 // Only the main process and the preload script run inside Electron; everything else in electron/ runs under plain
 // Node too (the headless console, the tests), so it may name Electron's types but never load the module.
 const electronTypesOnly = {
@@ -56,10 +61,10 @@ export default tseslint.config(
     },
   },
   // Later blocks narrow earlier ones for the files they match (and replace the whole list for them).
-  { files: ['server/**/*.ts'], ...forbid(serverKnowsNoApp, noCommandsFromServer) },
-  { files: ['server/cli.ts', 'server/commands/**/*.ts'], ...forbid(serverKnowsNoApp) },
-  { files: ['electron/**/*.ts'], ...forbid(noCommandsFromElectron, electronTypesOnly) },
-  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], ...forbid(noCommandsFromElectron) },
-  { files: ['electron/os/**/*.ts'], ...forbid(noCommandsFromElectron, osKnowsNoElectron) },
+  { files: ['server/**/*.ts'], ...forbid(serverKnowsNoApp, noCommandsFromServer, layoutStaysInStorage) },
+  { files: ['server/cli.ts', 'server/commands/**/*.ts'], ...forbid(serverKnowsNoApp, layoutStaysInStorage) },
+  { files: ['electron/**/*.ts'], ...forbid(noCommandsFromElectron, electronTypesOnly, layoutStaysInStorage) },
+  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], ...forbid(noCommandsFromElectron, layoutStaysInStorage) },
+  { files: ['electron/os/**/*.ts'], ...forbid(noCommandsFromElectron, osKnowsNoElectron, layoutStaysInStorage) },
   { files: ['renderer/**/*.ts', 'renderer/**/*.tsx'], ...forbid(rendererNoElectron, ...rendererLimits) },
 );

@@ -7,7 +7,7 @@ import { KeyedMutex } from '../../server/fs/keyed-mutex.js';
 import { resolveMirrors, type MirrorConfig } from '../../server/mirror/config.js';
 import { configCredentials, type CredentialSource } from '../../server/mirror/credentials.js';
 import { evictCached } from '../../server/mirror/evict.js';
-import { MirrorRecords, type MirrorRecord } from '../../server/mirror/records.js';
+import type { MirrorRecord } from '../../server/storage/mirror-records.js';
 import { cacheUsage } from '../../server/mirror/usage.js';
 import { isLoopbackHost } from '../../server/net/exposure.js';
 import type { Store } from '../../server/storage/store.js';
@@ -111,12 +111,12 @@ export class AppMirrors {
   readonly api: MirrorApi = {
     getCache: async () => {
       const store = this.host.store();
-      const records = await new MirrorRecords(store.driver).list(store.repositories);
+      const records = await store.mirrorRecords.list();
       const usage = await cacheUsage(store);
       return { repositories: records.map(({ name, record }) => cachedRepository(name, record)), bytes: usage.bytes, sharedBytes: usage.sharedBytes };
     },
     cachedRepositories: async ({ repositories }) => {
-      const records = new MirrorRecords(this.host.store().driver);
+      const records = this.host.store().mirrorRecords;
       const found = await Promise.all(repositories.map(async (name) => {
         const record = await records.read(name);
         return record ? [cachedRepository(name, record)] : [];

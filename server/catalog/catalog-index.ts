@@ -1,6 +1,5 @@
 import { isBerthError } from '../errors/domain.js';
 import { parseDigest } from '../oci/digest.js';
-import { paths } from '../storage/paths.js';
 import type { RegistryEvents } from '../storage/repo-store.js';
 import type { Store } from '../storage/store.js';
 import { readManifestFacts, type ManifestFacts } from './image-facts.js';
@@ -186,13 +185,13 @@ export class CatalogIndex {
   }
 
   private async syncTag(repo: RepoEntry, tag: string): Promise<void> {
-    const info = await this.store.driver.stat(paths.tagLink(repo.name, tag));
-    if (!info) {
+    const linkedAt = await this.store.repositories.tagLinkedAt(repo.name, tag);
+    if (!linkedAt) {
       repo.tags.delete(tag);
       return;
     }
     const known = repo.tags.get(tag);
-    const mtime = info.modifiedAt.getTime();
+    const mtime = linkedAt.getTime();
     if (known && known.linkMtime === mtime) return;
     const digest = await this.store.repositories.resolveTag(repo.name, tag).catch(() => undefined);
     if (!digest) {
@@ -206,8 +205,8 @@ export class CatalogIndex {
   private async addRevision(repo: RepoEntry, digest: string): Promise<void> {
     const facts = await readManifestFacts(this.store, digest, this.facts).catch(() => undefined);
     if (!facts) return;
-    const info = await this.store.driver.stat(paths.revisionLink(repo.name, parseDigest(digest)));
-    repo.revisions.set(digest, info?.modifiedAt.getTime() ?? Date.now());
+    const linkedAt = await this.store.repositories.revisionLinkedAt(repo.name, parseDigest(digest));
+    repo.revisions.set(digest, linkedAt?.getTime() ?? Date.now());
     repo.size = undefined;
   }
 

@@ -1,5 +1,4 @@
 import { parseDigest, type Digest } from '../oci/digest.js';
-import { paths } from '../storage/paths.js';
 import type { Store } from '../storage/store.js';
 import { globMatcher, matchesAny, type CleanupRule } from './rules.js';
 
@@ -92,8 +91,8 @@ function tagsRuleTakes(rule: CleanupRule, tags: readonly TagInfo[], now: Date): 
 async function tagInfos(store: Store, repository: string): Promise<TagInfo[]> {
   const out: TagInfo[] = [];
   for (const tag of await store.repositories.listTags(repository).catch(() => [] as string[])) {
-    const [digest, link] = await Promise.all([store.repositories.resolveTag(repository, tag).catch(() => undefined), store.driver.stat(paths.tagLink(repository, tag))]);
-    if (digest && link) out.push({ tag, digest, pushedAt: link.modifiedAt });
+    const [digest, pushedAt] = await Promise.all([store.repositories.resolveTag(repository, tag).catch(() => undefined), store.repositories.tagLinkedAt(repository, tag)]);
+    if (digest && pushedAt) out.push({ tag, digest, pushedAt });
   }
   return out;
 }

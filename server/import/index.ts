@@ -39,7 +39,7 @@ const PROGRESS_STEP = 1 << 20;
 /**
  * Imports a `docker save` / `skopeo copy` archive (legacy docker-archive or OCI layout, plain or gzip,
  * told apart by content) into the store, reading it once. Nothing is visible until every image has been
- * verified; then blobs, manifests and tags are written, tags last. See docs-import.md.
+ * verified; then blobs, manifests and tags are written, tags last. See docs/import.md.
  */
 export async function importArchive(store: Store, source: { readonly path: string } | { readonly stream: Readable; readonly size?: number }, options: ImportOptions = {}): Promise<ImportSummary> {
   const { signal } = options;
@@ -51,7 +51,7 @@ export async function importArchive(store: Store, source: { readonly path: strin
   let lastEntry: string | undefined;
   const report = (p: Omit<ImportProgress, 'bytesRead' | 'totalBytes'>): void => options.onProgress?.({ ...p, bytesRead, ...total });
 
-  const staging = new Staging(store.driver, store.blobs);
+  const staging = new Staging(store.blobs);
   try {
     const entries = await readArchive(readable, staging, {
       ...total,

@@ -32,7 +32,7 @@ export async function previewArchive(
   const total = totalBytes !== undefined ? { totalBytes } : {};
   let reported = -PROGRESS_STEP;
   let bytesRead = 0;
-  const staging = new Staging(store.driver, store.blobs);
+  const staging = new Staging(store.blobs);
   try {
     const entries = await readArchive(readable, staging, {
       ...total,

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { DigestAlgorithm } from '../oci/digest.js';
 import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
-import type { StorageDriver } from '../storage/driver.js';
 import type { Store } from '../storage/store.js';
 
 /** An archive entry's bytes, hashed while they were written, waiting in `_ingest/` for the commit. */
@@ -20,10 +19,7 @@ const HEAD_BYTES = 8;
  */
 export class Staging {
   private readonly temps: string[] = [];
-  constructor(
-    private readonly driver: StorageDriver,
-    private readonly blobs: BlobStore,
-  ) {}
+  constructor(private readonly blobs: BlobStore) {}
 
   async write(source: Readable, algorithm: DigestAlgorithm, signal?: AbortSignal): Promise<StagedFile> {
     const head: Buffer[] = [];
@@ -42,14 +38,12 @@ export class Staging {
     return { ...staged, head: Buffer.concat(head) };
   }
 
-  async content(file: StagedFile): Promise<Buffer> {
-    const body = await this.driver.getContent(file.temp);
-    if (!body) throw new Error(`staged file ${file.temp} disappeared`);
-    return body;
+  content(file: StagedFile): Promise<Buffer> {
+    return this.blobs.stagedContent(file);
   }
 
   reader(file: StagedFile): Promise<Readable> {
-    return this.driver.reader(file.temp);
+    return this.blobs.readStaged(file);
   }
 
   /** Moves a staged file into the blob store under its digest; reports whether the blob was there already. */
@@ -62,6 +56,6 @@ export class Staging {
   /** Removes whatever is still staged (entries no manifest used, or everything after a failure). */
   async discard(): Promise<void> {
     const temps = this.temps.splice(0);
-    for (const temp of temps) await this.driver.delete(temp).catch(() => undefined);
+    for (const temp of temps) await this.blobs.discardStaged({ temp });
   }
 }

@@ -90,7 +90,7 @@ export class BlobFetcher {
       }
       await this.store.blobs.adopt(staged.temp, digest);
     } catch (err) {
-      await this.store.driver.delete(staged.temp).catch(() => undefined);
+      await this.store.blobs.discardStaged(staged);
       throw err;
     }
     if (toClient && held) await toClient.write(held);

@@ -1,5 +1,5 @@
 import type { Store } from '../storage/store.js';
-import { MirrorRecords, type MirrorRecord } from './records.js';
+import type { MirrorRecord } from '../storage/mirror-records.js';
 
 export interface EvictedRepository {
   readonly name: string;
@@ -13,13 +13,12 @@ export interface EvictedRepository {
  * under its own rules. The user's own repositories are never touched.
  */
 export async function evictCached(store: Store, options: { olderThanDays: number; dryRun: boolean; now?: Date }): Promise<EvictedRepository[]> {
-  const records = new MirrorRecords(store.driver);
   const cutoff = (options.now ?? new Date()).getTime() - options.olderThanDays * 86_400_000;
   const evicted: EvictedRepository[] = [];
-  for (const { name, record } of await records.list(store.repositories)) {
+  for (const { name, record } of await store.mirrorRecords.list()) {
     if (Date.parse(record.lastPulledAt) >= cutoff) continue;
     evicted.push({ name, upstream: record.upstream, lastPulledAt: record.lastPulledAt });
-    if (!options.dryRun) await evictOne(store, records, name, record);
+    if (!options.dryRun) await evictOne(store, name, record);
   }
   return evicted;
 }
@@ -29,9 +28,9 @@ export async function evictCached(store: Store, options: { olderThanDays: number
  * meanwhile: then the record is put back, so the repository never looks like the user's own (which the
  * cache would no longer revalidate).
  */
-async function evictOne(store: Store, records: MirrorRecords, name: string, record: MirrorRecord): Promise<void> {
+async function evictOne(store: Store, name: string, record: MirrorRecord): Promise<void> {
   await store.repositories.deleteRepository(name).catch(() => undefined);
-  if ((await store.repositories.exists(name)) && !(await records.has(name))) {
-    await records.touch(name, { upstream: record.upstream, remoteName: record.remoteName }, new Date());
+  if ((await store.repositories.exists(name)) && !(await store.mirrorRecords.has(name))) {
+    await store.mirrorRecords.touch(name, { upstream: record.upstream, remoteName: record.remoteName }, new Date());
   }
 }

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BerthError, isBerthError } from '../errors/domain.js';
 import type { Digest } from '../oci/digest.js';
 import type { BlobInfo } from '../storage/blob-store.js';
+import type { MirrorRecords } from '../storage/mirror-records.js';
 import type { ManifestReference, StoredManifest } from '../storage/repo-store.js';
 import type { Store } from '../storage/store.js';
 import { BlobFetcher, blobHeaders } from './blob-fetch.js';
 import type { MirrorConfig } from './config.js';
 import { configCredentials, type CredentialSource } from './credentials.js';
 import { fetchUpstreamManifest, upstreamTagDigest } from './manifest-fetch.js';
-import { MirrorRecords } from './records.js';
 import { MirrorRoutes, type UpstreamRoute } from './routes.js';
 import { UpstreamClient } from './upstream.js';
 
@@ -57,7 +57,7 @@ export class PullThrough {
     options: PullThroughOptions = {},
   ) {
     this.routes = new MirrorRoutes(mirrors);
-    this.records = new MirrorRecords(store.driver);
+    this.records = store.mirrorRecords;
     this.blobs = new BlobFetcher(store);
     const credentials = options.credentials ?? configCredentials;
     for (const mirror of mirrors) this.clients.set(mirror, new UpstreamClient(mirror, credentials));

@@ -1,6 +1,5 @@
 import { parseDigest } from '../oci/digest.js';
 import type { Store } from '../storage/store.js';
-import { MirrorRecords } from './records.js';
 
 export interface CacheUsage {
   /** Repositories cached from upstreams. */
@@ -16,12 +15,11 @@ export interface CacheUsage {
  * storage view). Every revision of every repository is read; a blob is counted once, and only if stored.
  */
 export async function cacheUsage(store: Store): Promise<CacheUsage> {
-  const records = new MirrorRecords(store.driver);
   const cached = new Set<string>();
   const own = new Set<string>();
   let repositories = 0;
   for (const name of await store.repositories.listRepositories()) {
-    const isCached = await records.has(name);
+    const isCached = await store.mirrorRecords.has(name);
     if (isCached) repositories++;
     const into = isCached ? cached : own;
     for (const revision of await store.repositories.listRevisions(name)) await collect(store, revision.value, into);

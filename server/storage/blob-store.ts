@@ -150,15 +150,46 @@ export class BlobStore {
       await this.adopt(staged.temp, digest);
       return { digest, size, alreadyPresent };
     } catch (err) {
-      await this.driver.delete(staged.temp).catch(() => undefined);
+      await this.discardStaged(staged);
       throw err;
     }
   }
 
-  /** Moves the blob's bytes out of the store to `trashPath` (gc sets a blob aside before deciding for good). */
-  async setAside(digest: Digest, trashPath: string): Promise<boolean> {
+  // ---- staging ---------------------------------------------------------------------------------
+
+  /** The whole content of a staged file (small ones: an archive's manifest.json, a config). */
+  async stagedContent(staged: StagedBlob): Promise<Buffer> {
+    const body = await this.driver.getContent(staged.temp);
+    if (!body) throw new Error(`staged file ${staged.temp} disappeared`);
+    return body;
+  }
+
+  readStaged(staged: StagedBlob): Promise<Readable> {
+    return this.driver.reader(staged.temp);
+  }
+
+  /** Drops a staged file that will not be adopted; no error when it is gone already. */
+  async discardStaged(staged: Pick<StagedBlob, 'temp'>): Promise<void> {
+    await this.driver.delete(staged.temp).catch(() => undefined);
+  }
+
+  /**
+   * A time-limited URL a client may GET the blob from directly (an object store's presigned URL), when the
+   * driver is configured to redirect; undefined means the caller streams the bytes itself.
+   */
+  async redirectUrl(digest: Digest): Promise<string | undefined> {
+    return this.driver.redirectUrl?.(paths.blobData(digest));
+  }
+
+  // ---- garbage collection (the rule is in gc.ts) --------------------------------------------------
+
+  /**
+   * Moves the blob's bytes out of the store into gc run `run`'s trash (gc sets a blob aside before deciding
+   * for good); false when they were gone already.
+   */
+  async setAside(digest: Digest, run: string): Promise<boolean> {
     try {
-      await this.driver.move(paths.blobData(digest), trashPath);
+      await this.driver.move(paths.blobData(digest), paths.trashEntry(run, digest));
       return true;
     } catch (err) {
       // Gone (another gc took it first): on S3 the copy can fail that way after the move's own check.
@@ -168,8 +199,50 @@ export class BlobStore {
   }
 
   /** Puts bytes set aside back (identical bytes stored meanwhile are simply replaced by the same). */
-  async putBack(digest: Digest, trashPath: string): Promise<void> {
-    await this.driver.move(trashPath, paths.blobData(digest));
+  async putBack(digest: Digest, run: string): Promise<void> {
+    await this.driver.move(paths.trashEntry(run, digest), paths.blobData(digest));
+  }
+
+  /** Deletes for good the bytes set aside in `run`. */
+  async discardSetAside(digest: Digest, run: string): Promise<void> {
+    await this.driver.delete(paths.trashEntry(run, digest));
+  }
+
+  /** Every gc run that left a trash folder, with the blobs set aside in it (a killed run leaves some). */
+  async *setAsideRuns(): AsyncGenerator<{ run: string; digests: Digest[] }> {
+    for (const run of await this.driver.list(paths.trashRoot())) {
+      const digests: Digest[] = [];
+      for (const entry of await this.driver.list(paths.trashRun(run))) {
+        try {
+          digests.push(parseDigest(entry.replace('-', ':')));
+        } catch {
+          // not a blob set aside
+        }
+      }
+      yield { run, digests };
+    }
+  }
+
+  /** Removes a gc run's trash folder and whatever is still in it. */
+  async dropRun(run: string): Promise<void> {
+    await this.driver.delete(paths.trashRun(run));
+  }
+
+  /**
+   * Removes leftovers of interrupted writes last touched before `olderThan`: staging files of ingests
+   * (`_ingest`) and the temp files of atomic writes (`_tmp`). Returns how many there were.
+   */
+  async removeLeftovers(options: { olderThan: Date; dryRun: boolean }): Promise<number> {
+    let removed = 0;
+    for (const dir of [paths.ingestRoot(), paths.tmpDir()]) {
+      for (const entry of await this.driver.list(dir)) {
+        const info = await this.driver.stat(paths.debrisEntry(dir, entry));
+        if (!info || info.modifiedAt.getTime() > options.olderThan.getTime()) continue;
+        if (!options.dryRun) await this.driver.delete(paths.debrisEntry(dir, entry));
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /**

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Digest } from '../oci/digest.js';
-import { parseDigest } from '../oci/digest.js';
 import { mark, type KeepReason, type UntaggedManifest } from './gc-mark.js';
-import { paths } from './paths.js';
 import type { Store } from './store.js';
 
 export type { KeepReason } from './gc-mark.js';
@@ -122,7 +120,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     else if (options.dryRun || (await removeBlob(store, run, candidate))) blobsRemoved.push({ digest: candidate.digest.value, size: candidate.size });
     else keep(kept, 'recent', candidate.size);
   }
-  if (!options.dryRun) await store.driver.delete(paths.trashRun(run));
+  if (!options.dryRun) await store.blobs.dropRun(run);
 
   return {
     blobsRemoved,
@@ -142,14 +140,13 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
 
 /** The sweep of one blob: set aside, re-read the mark, then delete or put back (see the rule above). */
 async function removeBlob(store: Store, run: string, candidate: { digest: Digest; token: string | undefined }): Promise<boolean> {
-  const trash = paths.trashEntry(run, candidate.digest);
-  if (!(await store.blobs.setAside(candidate.digest, trash))) return false;
+  if (!(await store.blobs.setAside(candidate.digest, run))) return false;
   const used = await store.blobs.usedMark(candidate.digest);
   if (used?.token !== candidate.token) {
-    await store.blobs.putBack(candidate.digest, trash);
+    await store.blobs.putBack(candidate.digest, run);
     return false;
   }
-  await store.driver.delete(trash);
+  await store.blobs.discardSetAside(candidate.digest, run);
   await store.blobs.forget(candidate.digest);
   return true;
 }
@@ -161,19 +158,13 @@ async function removeUntagged(store: Store, manifest: UntaggedManifest): Promise
 
 /** Puts back what a killed gc run left set aside (if nothing stored the blob again), then drops the run. */
 async function undoAbandonedRuns(store: Store): Promise<void> {
-  for (const run of await store.driver.list(paths.trashRoot())) {
+  for await (const { run, digests } of store.blobs.setAsideRuns()) {
     const started = Number(run.split('-')[0]);
     if (Number.isFinite(started) && Date.now() - started < ABANDONED_RUN_MS) continue;
-    for (const entry of await store.driver.list(paths.trashRun(run))) {
-      let digest: Digest;
-      try {
-        digest = parseDigest(entry.replace('-', ':'));
-      } catch {
-        continue;
-      }
-      if (!(await store.blobs.stat(digest))) await store.blobs.putBack(digest, paths.trashEntry(run, digest));
+    for (const digest of digests) {
+      if (!(await store.blobs.stat(digest))) await store.blobs.putBack(digest, run);
     }
-    await store.driver.delete(paths.trashRun(run));
+    await store.blobs.dropRun(run);
   }
 }
 
@@ -196,17 +187,8 @@ async function removeAbandonedUploads(store: Store, options: GcOptions, now: Dat
  * grace period, not even 0.
  */
 async function removeDebris(store: Store, options: GcOptions, now: Date, graceMs: number): Promise<number> {
-  let removed = 0;
   const minAgeMs = Math.max(graceMs, DEBRIS_MIN_AGE_MS);
-  for (const dir of [paths.ingestRoot(), paths.tmpDir()]) {
-    for (const entry of await store.driver.list(dir)) {
-      const info = await store.driver.stat(paths.debrisEntry(dir, entry));
-      if (!info || now.getTime() - info.modifiedAt.getTime() < minAgeMs) continue;
-      if (!options.dryRun) await store.driver.delete(paths.debrisEntry(dir, entry));
-      removed++;
-    }
-  }
-  return removed;
+  return store.blobs.removeLeftovers({ olderThan: new Date(now.getTime() - minAgeMs), dryRun: options.dryRun });
 }
 
 const emptyKept = (): GcReport['kept'] => ({

@@ -1,5 +1,4 @@
 import type { Store } from './store.js';
-import { paths } from './paths.js';
 
 /**
  * Upload sessions nobody is feeding any more. Garbage collection removes sessions after a day; when the
@@ -21,10 +20,8 @@ export async function reclaimIdleUploads(store: Store, options: { idleMs?: numbe
   const removed: ReclaimedUpload[] = [];
   for (const name of await store.repositories.listRepositories({ includeUploadOnly: true })) {
     for (const upload of await store.uploads.list(name)) {
-      // The data file's time is its last append; a session listed from its folder only is being started.
-      const data = await store.driver.stat(paths.uploadData(name, upload.id));
-      const lastActive = Math.max(upload.startedAt.getTime(), data?.modifiedAt.getTime() ?? 0);
-      if (now - lastActive < idleMs) continue;
+      // Its last append, or its start: a session listed from its folder only is being started.
+      if (now - (await store.uploads.lastActive(upload)).getTime() < idleMs) continue;
       await store.uploads.remove(name, upload.id);
       removed.push({ repository: name, id: upload.id, size: upload.size });
     }

@@ -15,7 +15,7 @@ import type { Digest } from '../oci/digest.js';
  *       _referrers/<subject-alg>/<subject-hex>/<alg>-<hex>   a manifest in this repo whose subject is that digest
  *       _uploads/<id>/data                                   bytes of an upload in progress
  *       _uploads/<id>/info                                   JSON: started-at, hash algorithm
- *       _mirror                                              JSON: cached from an upstream (server/mirror/records.ts)
+ *       _mirror                                              JSON: cached from an upstream (mirror-records.ts)
  *     v1/images/<id>/…                                       legacy v1 image records (ids are validated 16/64 hex)
  *       json                                                 the image JSON exactly as pushed
  *       layer                                                JSON link to the layer's blob: digest, size, media type, diff id

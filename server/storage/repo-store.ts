@@ -1,7 +1,7 @@
 import { BerthError, isBerthError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest } from '../oci/digest.js';
 import { parseManifest, type Descriptor, type ParsedManifest } from '../oci/manifest.js';
-import { assertTag } from '../oci/names.js';
+import { assertName, assertTag } from '../oci/names.js';
 import type { BlobInfo, BlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { StorageDriver } from './driver.js';
@@ -60,6 +60,16 @@ export class RepositoryStore {
     return true;
   }
 
+  /**
+   * A cross-repository mount: links a blob the repository `from` has (or, without `from`, any stored blob)
+   * instead of an upload. False, and nothing linked, when it is not there (any more): the client uploads.
+   */
+  async mountBlob(name: string, digest: Digest, from?: string): Promise<boolean> {
+    const available = from !== undefined ? await this.statBlob(assertName(from), digest) : await this.blobs.stat(digest);
+    // linkBlob marks the blob used before it links it (the gc rule): if it is gone by then, nothing is linked.
+    return available !== undefined && (await this.linkBlob(name, digest));
+  }
+
   /** The blob if this repository may serve it. */
   async statBlob(name: string, digest: Digest): Promise<BlobInfo | undefined> {
     const [link, blob] = await Promise.all([this.driver.stat(paths.layerLink(name, digest)), this.blobs.stat(digest)]);
@@ -79,7 +89,8 @@ export class RepositoryStore {
    * Validates and stores a manifest: its bytes go to the blob store exactly as received, then the revision
    * link, then the tag. A reader never sees a tag before the manifest it points to is complete.
    * `extraTags` (OCI's `?tag=` on a by-digest PUT) point at the same revision, under the digest the client
-   * chose: a manifest pushed by `sha512:…` is `sha512:…` by tag too.
+   * chose: a manifest pushed by `sha512:…` is `sha512:…` by tag too. They are validated here, before
+   * anything is written.
    * `fromUpstream` is the pull-through cache storing what an upstream served: its blobs arrive later, when
    * a client asks for them, so references are not checked.
    */
@@ -94,6 +105,7 @@ export class RepositoryStore {
     if (body.byteLength > MAX_MANIFEST_BYTES) {
       throw new BerthError('manifest-too-large', `manifest is ${body.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES}`);
     }
+    const tags = ['tag' in reference ? reference.tag : undefined, ...extraTags.map((t) => assertTag(t))].filter((t): t is string => t !== undefined);
     const expected = 'digest' in reference ? reference.digest : undefined;
     const digest = digestOf(body, expected?.algorithm ?? 'sha256');
     if (expected && expected.value !== digest.value) {
@@ -104,7 +116,6 @@ export class RepositoryStore {
 
     await this.blobs.putContent(body, digest);
     await this.writeRevision(name, digest, parsed);
-    const tags = ['tag' in reference ? reference.tag : undefined, ...extraTags.map((t) => assertTag(t))].filter((t): t is string => t !== undefined);
     for (const tag of tags) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
     await this.verifyStored(name, digest, body, parsed, { references: !options.fromUpstream });
     const stored = { digest, body, parsed };
@@ -201,6 +212,16 @@ export class RepositoryStore {
 
   async hasManifest(name: string, digest: Digest): Promise<boolean> {
     return (await this.driver.stat(paths.revisionLink(name, digest))) !== undefined;
+  }
+
+  /** When the manifest's revision link was last written in this repository, or undefined when it has none. */
+  async revisionLinkedAt(name: string, digest: Digest): Promise<Date | undefined> {
+    return (await this.driver.stat(paths.revisionLink(name, digest)))?.modifiedAt;
+  }
+
+  /** When the tag was last pointed at a manifest, or undefined when there is no such tag. */
+  async tagLinkedAt(name: string, tag: string): Promise<Date | undefined> {
+    return (await this.driver.stat(paths.tagLink(name, tag)))?.modifiedAt;
   }
 
   async resolveTag(name: string, tag: string): Promise<Digest | undefined> {

@@ -7,6 +7,7 @@ import { createRunningHash, type RunningHash } from './running-hash.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
+import type { RepositoryStore } from './repo-store.js';
 import { KeyedMutex } from '../fs/keyed-mutex.js';
 import { isNoSpaceError, storageFull } from '../errors/storage-full.js';
 
@@ -47,6 +48,7 @@ export class UploadStore {
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
+    private readonly repositories: RepositoryStore,
   ) {}
 
   async start(name: string, algorithm: DigestAlgorithm = 'sha256'): Promise<UploadState> {
@@ -107,8 +109,9 @@ export class UploadStore {
   }
 
   /**
-   * Verifies the upload against `expected` and moves it into the blob store. On a mismatch the session
-   * stays as it was, so nothing is lost and the client gets a clear error.
+   * Verifies the upload against `expected`, moves it into the blob store and links it to the repository
+   * (the link marks the blob used and checks it is still there: the gc rule in `gc.ts`). On a mismatch the
+   * session stays as it was, so nothing is lost and the client gets a clear error.
    */
   async finish(name: string, id: string, expected: Digest, declaredSize?: number): Promise<{ digest: Digest; size: number }> {
     return this.mutex.run(`${name}\0${id}`, async () => {
@@ -134,6 +137,9 @@ export class UploadStore {
         await this.blobs.adopt(paths.uploadData(name, id), expected);
       }
       await this.driver.delete(paths.uploadDir(name, id));
+      if (!(await this.repositories.linkBlob(name, expected))) {
+        throw new BerthError('blob-not-found', `blob ${expected.value} was removed by a garbage collection as it was committed; upload it again`);
+      }
       return { digest: expected, size: state.size };
     });
   }
@@ -160,6 +166,12 @@ export class UploadStore {
       }
     }
     return out;
+  }
+
+  /** When the session last received bytes (when it started, if none arrived yet). */
+  async lastActive(upload: UploadState): Promise<Date> {
+    const data = await this.driver.stat(paths.uploadData(upload.name, upload.id));
+    return new Date(Math.max(upload.startedAt.getTime(), data?.modifiedAt.getTime() ?? 0));
   }
 
   async remove(name: string, id: string): Promise<void> {

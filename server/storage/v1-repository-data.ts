@@ -35,10 +35,10 @@ export function parseJson<T>(buf: Buffer | undefined): T | undefined {
 
 /**
  * The v1 data kept per repository (by its v2 name): tags and their metadata, the index emulation's image
- * list, the `private` flag. `V1Store` extends this with the image records; callers use `store.v1`.
+ * list, the `private` flag. `V1Store` holds one next to the image records; callers use `store.v1`.
  */
 export class V1RepositoryData {
-  constructor(protected readonly driver: StorageDriver) {}
+  constructor(private readonly driver: StorageDriver) {}
 
   // ---- tags --------------------------------------------------------------------------------------
 

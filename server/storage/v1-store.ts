@@ -13,7 +13,8 @@
  *     v1 tag listing shows v2 tags of that image too.
  *   - `getImage(id)`, `listTags(repository)`, `referencedBlobs()` (GC roots) and the push steps
  *     `beginImage` → `setLayer` → `completeImage` used by `PUT /v1/images/<id>/{json,layer,checksum}`.
- *   - tags, tag metadata, the index image list and flags per repository: `v1-repository-data.ts`.
+ *   - tags, tag metadata, the index image list and flags per repository: kept by `V1RepositoryData`
+ *     (`v1-repository-data.ts`), which this class holds and answers for.
  * Ids and names are validated here too, so no caller can turn one into a path outside the store.
  */
 import { BerthError } from '../errors/domain.js';
@@ -21,7 +22,7 @@ import { parseDigest, type Digest } from '../oci/digest.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
-import { assertImageId, isValidImageId, json, parseJson, V1RepositoryData } from './v1-repository-data.js';
+import { assertImageId, isValidImageId, json, parseJson, V1RepositoryData, type IndexImageEntry } from './v1-repository-data.js';
 
 export { assertImageId, assertV1Tag, isValidImageId, type IndexImageEntry } from './v1-repository-data.js';
 
@@ -79,12 +80,53 @@ export function parseImageJson(body: Buffer): { id: string; parent?: string } {
   return typeof parent === 'string' && parent !== '' ? { id, parent } : { id };
 }
 
-export class V1Store extends V1RepositoryData {
+export class V1Store {
+  private readonly repositoryData: V1RepositoryData;
+
   constructor(
-    driver: StorageDriver,
+    private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
   ) {
-    super(driver);
+    this.repositoryData = new V1RepositoryData(driver);
+  }
+
+  // ---- per repository: tags, tag metadata, the index image list, flags (V1RepositoryData) ----------
+
+  setTag(repository: string, tag: string, id: string, metadata?: Buffer): Promise<void> {
+    return this.repositoryData.setTag(repository, tag, id, metadata);
+  }
+  getTag(repository: string, tag: string): Promise<string | undefined> {
+    return this.repositoryData.getTag(repository, tag);
+  }
+  listTags(repository: string): Promise<Map<string, string>> {
+    return this.repositoryData.listTags(repository);
+  }
+  getTagMetadata(repository: string, tag?: string): Promise<Buffer | undefined> {
+    return this.repositoryData.getTagMetadata(repository, tag);
+  }
+  deleteTag(repository: string, tag: string): Promise<boolean> {
+    return this.repositoryData.deleteTag(repository, tag);
+  }
+  hasRepository(repository: string): Promise<boolean> {
+    return this.repositoryData.hasRepository(repository);
+  }
+  getIndexImages(repository: string): Promise<Buffer | undefined> {
+    return this.repositoryData.getIndexImages(repository);
+  }
+  putIndexImages(repository: string, entries: readonly IndexImageEntry[]): Promise<void> {
+    return this.repositoryData.putIndexImages(repository, entries);
+  }
+  isPrivate(repository: string): Promise<boolean> {
+    return this.repositoryData.isPrivate(repository);
+  }
+  setPrivate(repository: string, value: boolean): Promise<void> {
+    return this.repositoryData.setPrivate(repository, value);
+  }
+  deleteRepository(repository: string): Promise<boolean> {
+    return this.repositoryData.deleteRepository(repository);
+  }
+  listRepositories(): Promise<string[]> {
+    return this.repositoryData.listRepositories();
   }
 
   // ---- images ------------------------------------------------------------------------------------

@@ -124,3 +124,26 @@ describe('server/ knows nothing of the app', () => {
     expect(await layering('server/http/example.ts', "import { collectGarbage } from '../storage/gc.js';\nexport const gc = collectGarbage;\n")).toEqual([]);
   });
 });
+
+describe('only server/storage/ knows the storage layout', () => {
+  const layout = 'Only server/storage/ knows the storage layout';
+
+  it('rejects paths.ts from the rest of server/, the CLI and electron/', async () => {
+    const cases: [string, string][] = [
+      ['server/http/v2/example.ts', '../../storage/paths.js'],
+      ['server/catalog/example.ts', '../storage/paths.js'],
+      ['server/commands/example.ts', '../storage/paths.js'],
+      ['electron/services/example.ts', '../../server/storage/paths.js'],
+      ['electron/main/example.ts', '../../server/storage/paths.js'],
+    ];
+    for (const [file, spec] of cases) {
+      const found = await layering(file, `import { paths } from '${spec}';\nexport const layout = paths;\n`);
+      expect(found, file).toEqual([expect.stringContaining(layout)]);
+    }
+  });
+
+  it('accepts it inside server/storage/, and the store from anywhere in server/', async () => {
+    expect(await layering('server/storage/example.ts', "import { paths } from './paths.js';\nexport const layout = paths;\n")).toEqual([]);
+    expect(await layering('server/catalog/example.ts', "import type { Store } from '../storage/store.js';\nexport type S = Store;\n")).toEqual([]);
+  });
+});

@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { BerthError, RangeNotSatisfiableError } from '../../errors/domain.js';
 import { parseDigest } from '../../oci/digest.js';
-import { paths } from '../../storage/paths.js';
 import { sendEmpty } from './respond.js';
 import type { V2Handler } from './context.js';
 
@@ -57,7 +56,7 @@ export const getBlob: V2Handler = async ({ req, res, store, name, param, headOnl
     return;
   }
   // With redirects turned on the store serves the bytes itself; a client sends its Range again there.
-  const redirect = await store.driver.redirectUrl?.(paths.blobData(digest));
+  const redirect = await store.blobs.redirectUrl(digest);
   if (redirect) {
     res.writeHead(307, { Location: redirect, 'Docker-Content-Digest': digest.value, 'Content-Length': '0' });
     res.end();

@@ -75,7 +75,6 @@ export const putManifest: V2Handler = async ({ req, res, store, name, param, que
   const reference = parseReference(param);
   const extraTags = query.getAll('tag');
   if (extraTags.length > MAX_QUERY_TAGS) throw new WireError(WireCode.TAG_INVALID, `at most ${MAX_QUERY_TAGS} tag parameters`, null, { status: 414 });
-  extraTags.forEach(assertTag);
   const body = await readSmallBody(req, MAX_MANIFEST_BYTES, () => new BerthError('manifest-too-large', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`));
   const stored = await store.repositories.putManifest(name, reference, body, header(req, 'content-type'), extraTags);
   const headers: Record<string, string> = {

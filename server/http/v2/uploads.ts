@@ -4,7 +4,6 @@ import { BerthError, UploadOffsetError } from '../../errors/domain.js';
 import { isNoSpaceError, storageFull } from '../../errors/storage-full.js';
 import { reclaimIdleUploadsOnce } from '../../storage/idle-uploads.js';
 import { isDigestAlgorithm, parseDigest, type Digest } from '../../oci/digest.js';
-import { assertName } from '../../oci/names.js';
 import type { UploadState } from '../../storage/upload-store.js';
 import { hasBody, header } from '../request.js';
 import { sendEmpty } from './respond.js';
@@ -73,22 +72,17 @@ async function appendBody(ctx: V2Context, id: string): Promise<UploadState> {
   return state;
 }
 
+/** Verifies the session, commits its bytes and links them to the repository (one store call). */
 async function finishUpload(ctx: V2Context, id: string, digest: Digest): Promise<void> {
   const { store, name, res } = ctx;
   await store.uploads.finish(name, id, digest);
-  if (!(await store.repositories.linkBlob(name, digest))) {
-    throw new WireError(WireCode.BLOB_UNKNOWN, `blob ${digest.value} was removed by a garbage collection as it was committed; upload it again`);
-  }
   sendEmpty(res, 201, { Location: `/v2/${name}/blobs/${digest.value}`, 'Docker-Content-Digest': digest.value });
 }
 
 /** Links a blob the repository `from` has (or, without `from`, any stored blob) instead of uploading it. */
 async function tryMount(ctx: V2Context, mount: string): Promise<boolean> {
   const digest = parseDigest(mount);
-  const from = ctx.query.get('from');
-  const available = from ? await ctx.store.repositories.statBlob(assertName(from), digest) : await ctx.store.blobs.stat(digest);
-  // linkBlob marks the blob used before it links it (the gc rule): if it is gone by then, upload instead.
-  if (!available || !(await ctx.store.repositories.linkBlob(ctx.name, digest))) return false;
+  if (!(await ctx.store.repositories.mountBlob(ctx.name, digest, ctx.query.get('from') || undefined))) return false;
   sendEmpty(ctx.res, 201, { Location: `/v2/${ctx.name}/blobs/${digest.value}`, 'Docker-Content-Digest': digest.value });
   return true;
 }

@@ -120,14 +120,62 @@ describe('BlobStore', () => {
   it('setAside moves the bytes out, putBack returns them, forget drops the used mark', async () => {
     const d = await blobs.putContent(Buffer.from('gone'));
     expect(await blobs.usedMark(d)).toBeDefined();
-    expect(await blobs.setAside(d, '_trash/run/x')).toBe(true);
+    expect(await blobs.setAside(d, 'x')).toBe(true);
     expect(await blobs.stat(d)).toBeUndefined();
-    expect(await blobs.setAside(d, '_trash/run/y')).toBe(false);
-    await blobs.putBack(d, '_trash/run/x');
+    expect(await blobs.setAside(d, 'y')).toBe(false);
+    await blobs.putBack(d, 'x');
     expect((await blobs.getContent(d))?.toString()).toBe('gone');
-    expect(await blobs.setAside(d, '_trash/run/x')).toBe(true);
+    expect(await blobs.setAside(d, 'x')).toBe(true);
     await blobs.forget(d);
     expect(await blobs.usedMark(d)).toBeUndefined();
+  });
+
+  it('a gc run\'s trash lists what it set aside; discardSetAside and dropRun delete it for good', async () => {
+    const a = await blobs.putContent(Buffer.from('a'));
+    const b = await blobs.putContent(Buffer.from('b'));
+    await blobs.setAside(a, 'run1');
+    await blobs.setAside(b, 'run1');
+    await fs.mkdir(nodePath.join(dir, '_trash/run1/not-a-digest'), { recursive: true });
+    const runs: { run: string; digests: string[] }[] = [];
+    for await (const { run, digests } of blobs.setAsideRuns()) runs.push({ run, digests: digests.map((d) => d.value).sort() });
+    expect(runs).toEqual([{ run: 'run1', digests: [a.value, b.value].sort() }]);
+    await blobs.discardSetAside(a, 'run1');
+    await blobs.putBack(b, 'run1');
+    expect(await blobs.stat(a)).toBeUndefined();
+    expect(await blobs.stat(b)).toBeDefined();
+    await blobs.dropRun('run1');
+    expect(await fs.readdir(nodePath.join(dir, '_trash'))).toEqual([]);
+  });
+
+  it('staged bytes are read back, or discarded, without becoming a blob', async () => {
+    const staged = await blobs.stage(Readable.from([Buffer.from('staged bytes')]));
+    expect((await blobs.stagedContent(staged)).toString()).toBe('staged bytes');
+    expect((await text(await blobs.readStaged(staged))).toString()).toBe('staged bytes');
+    expect(await blobs.stat(staged.digest)).toBeUndefined();
+    await blobs.discardStaged(staged);
+    await blobs.discardStaged(staged);
+    await expect(blobs.stagedContent(staged)).rejects.toThrow(/disappeared/);
+  });
+
+  it('removeLeftovers removes staging and temp files older than the cut-off only', async () => {
+    await fs.mkdir(nodePath.join(dir, '_ingest'), { recursive: true });
+    await fs.mkdir(nodePath.join(dir, '_tmp'), { recursive: true });
+    await fs.writeFile(nodePath.join(dir, '_ingest/old'), 'x');
+    await fs.writeFile(nodePath.join(dir, '_tmp/old'), 'x');
+    const past = new Date(Date.now() - 7200_000);
+    await fs.utimes(nodePath.join(dir, '_ingest/old'), past, past);
+    await fs.utimes(nodePath.join(dir, '_tmp/old'), past, past);
+    await fs.writeFile(nodePath.join(dir, '_ingest/young'), 'x');
+    const olderThan = new Date(Date.now() - 3600_000);
+    expect(await blobs.removeLeftovers({ olderThan, dryRun: true })).toBe(2);
+    expect((await fs.readdir(nodePath.join(dir, '_ingest'))).sort()).toEqual(['old', 'young']);
+    expect(await blobs.removeLeftovers({ olderThan, dryRun: false })).toBe(2);
+    expect(await fs.readdir(nodePath.join(dir, '_ingest'))).toEqual(['young']);
+    expect(await fs.readdir(nodePath.join(dir, '_tmp'))).toEqual([]);
+  });
+
+  it('redirectUrl is undefined for a driver that does not redirect', async () => {
+    expect(await blobs.redirectUrl(await blobs.putContent(Buffer.from('r')))).toBeUndefined();
   });
 
   it('keep marks the blob used (a new token each time) and says whether it is stored', async () => {

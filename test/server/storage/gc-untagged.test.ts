@@ -111,7 +111,7 @@ describe('gc --delete-untagged', () => {
 
   it('never removes v1 layers', async () => {
     const layer = await blob('v1/only', 'v1 layer bytes');
-    await store.driver.putContent('v1/images/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/layer', Buffer.from(JSON.stringify({ digest: layer, size: 14 })));
+    await new LocalDriver(dir).putContent('v1/images/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/layer', Buffer.from(JSON.stringify({ digest: layer, size: 14 })));
     const report = await collectGarbage(store, aged());
     expect(report.blobsRemoved).toEqual([]);
     expect(report.kept.v1.count).toBe(1);

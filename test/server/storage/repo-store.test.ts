@@ -46,6 +46,36 @@ describe('RepositoryStore', () => {
     await expect(store.repositories.unlinkBlob('a', d)).rejects.toMatchObject({ kind: 'blob-not-found' });
   });
 
+  it('mountBlob links a blob another repository has (or, without from, any stored blob); false and nothing linked otherwise', async () => {
+    const d = await blob('a', 'mounted');
+    expect(await store.repositories.mountBlob('b', d, 'a')).toBe(true);
+    expect(await store.repositories.statBlob('b', d)).toBeDefined();
+    expect(await store.repositories.mountBlob('c', d, 'elsewhere')).toBe(false);
+    expect(await store.repositories.statBlob('c', d)).toBeUndefined();
+    expect(await store.repositories.mountBlob('c', d)).toBe(true);
+    expect(await store.repositories.mountBlob('d', digestOf('not stored'))).toBe(false);
+    expect(await store.repositories.exists('d')).toBe(false);
+    await expect(store.repositories.mountBlob('e', d, '../a')).rejects.toMatchObject({ kind: 'name-invalid' });
+  });
+
+  it('tagLinkedAt and revisionLinkedAt say when a tag and a revision were written', async () => {
+    const before = Date.now() - 2000;
+    const stored = await store.repositories.putManifest('r', { tag: 'v1' }, await image('r', 'when'), OCI);
+    expect((await store.repositories.tagLinkedAt('r', 'v1'))?.getTime()).toBeGreaterThanOrEqual(before);
+    expect((await store.repositories.revisionLinkedAt('r', stored.digest))?.getTime()).toBeGreaterThanOrEqual(before);
+    expect(await store.repositories.tagLinkedAt('r', 'v2')).toBeUndefined();
+    expect(await store.repositories.revisionLinkedAt('other', stored.digest)).toBeUndefined();
+  });
+
+  it('putManifest with an invalid extra tag writes nothing', async () => {
+    const body = await image('r', 'tags');
+    await expect(store.repositories.putManifest('r', { digest: digestOf(body) }, body, OCI, ['ok', 'not valid'])).rejects.toMatchObject({ kind: 'tag-invalid' });
+    expect(await store.repositories.hasManifest('r', digestOf(body))).toBe(false);
+    expect(await store.blobs.stat(digestOf(body))).toBeUndefined();
+    expect(await store.repositories.resolveTag('r', 'ok')).toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
   it('putManifest stores the exact bytes, a revision and the tag, then emits pushed', async () => {
     const body = await image('r', '1');
     const stored = await store.repositories.putManifest('r', { tag: 'v1' }, body, OCI);

@@ -5,28 +5,31 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UploadOffsetError } from '../../../server/errors/domain.js';
 import { digestOf } from '../../../server/oci/digest.js';
-import { BlobStore } from '../../../server/storage/blob-store.js';
+import type { BlobStore } from '../../../server/storage/blob-store.js';
+import type { UploadStore } from '../../../server/storage/upload-store.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
-import { UploadStore } from '../../../server/storage/upload-store.js';
+import { createStore, type Store } from '../../../server/storage/store.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
 import { filesUnder } from '../../support/registry-client.js';
 
 let dir: string;
 let driver: LocalDriver;
+let store: Store;
 let blobs: BlobStore;
 let uploads: UploadStore;
 beforeEach(() => {
   dir = scratchDir('berth-uploads-');
   driver = new LocalDriver(dir);
-  blobs = new BlobStore(driver);
-  uploads = new UploadStore(driver, blobs);
+  store = createStore(driver);
+  blobs = store.blobs;
+  uploads = store.uploads;
 });
 afterEach(() => removeDir(dir));
 
 const body = (...parts: Buffer[]): Readable => Readable.from(parts);
 
 describe('UploadStore', () => {
-  it('start → append → finish moves the bytes into the blob store and removes the session', async () => {
+  it('start → append → finish moves the bytes into the blob store, links them to the repository and removes the session', async () => {
     const a = randomBytes(1000);
     const b = randomBytes(2000);
     const s = await uploads.start('r/x');
@@ -38,6 +41,8 @@ describe('UploadStore', () => {
     const done = await uploads.finish('r/x', s.id, digestOf(whole));
     expect(done).toEqual({ digest: digestOf(whole), size: 3000 });
     expect((await blobs.getContent(digestOf(whole)))?.equals(whole)).toBe(true);
+    expect(await store.repositories.statBlob('r/x', digestOf(whole))).toMatchObject({ size: 3000 });
+    expect(await store.repositories.statBlob('r/other', digestOf(whole))).toBeUndefined();
     await expect(uploads.state('r/x', s.id)).rejects.toMatchObject({ kind: 'upload-not-found' });
     expect(await fs.readdir(nodePath.join(dir, 'repositories/r/x/_uploads'))).toEqual([]);
   });
@@ -73,7 +78,7 @@ describe('UploadStore', () => {
     const b = randomBytes(7000);
     const s = await uploads.start('r/x', 'sha512');
     await uploads.append('r/x', s.id, body(a));
-    const restarted = new UploadStore(driver, blobs);
+    const restarted = createStore(driver).uploads;
     expect(await restarted.state('r/x', s.id)).toMatchObject({ size: 5000, algorithm: 'sha512' });
     await restarted.append('r/x', s.id, body(b), { start: 5000 });
     const whole = Buffer.concat([a, b]);

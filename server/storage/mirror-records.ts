@@ -1,7 +1,7 @@
 import { KeyedMutex } from '../fs/keyed-mutex.js';
-import { paths } from '../storage/paths.js';
-import type { StorageDriver } from '../storage/driver.js';
-import type { RepositoryStore } from '../storage/repo-store.js';
+import type { StorageDriver } from './driver.js';
+import { paths } from './paths.js';
+import type { RepositoryStore } from './repo-store.js';
 
 /**
  * What Berth knows about a repository it caches from an upstream: where it comes from, and when each tag
@@ -22,13 +22,17 @@ export interface MirrorRecord {
 
 /**
  * The per-repository record, one small JSON file written atomically (the driver's `putContent`) at
- * `repositories/<name>/_mirror`. Updates of one repository are serialised in this process; across
- * workers the last write wins, which loses at most a `checkedAt` (the next pull checks again).
+ * `repositories/<name>/_mirror`. Updates of one repository are serialised in this process (one instance per
+ * store: `store.mirrorRecords`); across workers the last write wins, which loses at most a `checkedAt` (the
+ * next pull checks again).
  */
 export class MirrorRecords {
   private readonly lock = new KeyedMutex();
 
-  constructor(private readonly driver: StorageDriver) {}
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly repositories: RepositoryStore,
+  ) {}
 
   async read(name: string): Promise<MirrorRecord | undefined> {
     const content = await this.driver.getContent(paths.mirrorRecord(name));
@@ -42,9 +46,9 @@ export class MirrorRecords {
   }
 
   /** Every cached repository with its record, in the catalog's order (for the console and cleanup). */
-  async list(repositories: RepositoryStore): Promise<{ name: string; record: MirrorRecord }[]> {
+  async list(): Promise<{ name: string; record: MirrorRecord }[]> {
     const out: { name: string; record: MirrorRecord }[] = [];
-    for (const name of await repositories.listRepositories()) {
+    for (const name of await this.repositories.listRepositories()) {
       const record = await this.read(name);
       if (record) out.push({ name, record });
     }
