@@ -2,22 +2,16 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toBridgeError } from '../services/bridge-errors.js';
 import type { BerthServices } from '../services/berth-service.js';
-import { BRIDGE_ERRORS, INPUT_SCHEMAS, METHODS, type BerthMethod, type BridgeError, type Envelope } from '../shared/bridge.js';
+import { dispatch } from '../services/dispatch.js';
+import { INPUT_SCHEMAS } from '../shared/bridge.js';
+import { BRIDGE_ERRORS, BRIDGE_HTTP_STATUS, type BridgeError, type Envelope } from '../shared/bridge-codes.js';
 
 const MAX_JSON_BYTES = 1024 * 1024;
 const KEEPALIVE_MS = 15_000;
 
-const STATUS: Record<string, number> = {
-  [BRIDGE_ERRORS.invalidInput]: 400,
-  [BRIDGE_ERRORS.forbidden]: 403,
-  [BRIDGE_ERRORS.notFound]: 404,
-  [BRIDGE_ERRORS.conflict]: 409,
-  [BRIDGE_ERRORS.portInUse]: 409,
-  [BRIDGE_ERRORS.internal]: 500,
-};
-
 export interface ApiContext {
-  readonly services: BerthServices;
+  /** What the API uses of the services: the bridge methods, their events, and the streamed import. */
+  readonly services: Pick<BerthServices, 'api' | 'onEvent' | 'importStream'>;
   /** The token in force now (it follows the data folder's file, which `console-url --new-token` replaces). */
   readonly token: () => Promise<string>;
   /** Origins (and Host values) the console answers to: its own address, by IP and as localhost. */
@@ -25,13 +19,15 @@ export interface ApiContext {
   readonly allowedHosts: () => ReadonlySet<string>;
 }
 
-function send<T>(res: ServerResponse, status: number, envelope: Envelope<T>): void {
+/** The envelope with the status of its error (BRIDGE_HTTP_STATUS), 200 for a result. */
+function send<T>(res: ServerResponse, envelope: Envelope<T>, status = envelope.error ? BRIDGE_HTTP_STATUS[envelope.error.code] : 200): void {
   const body = JSON.stringify(envelope);
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store' });
   res.end(body);
 }
 
-const fail = (res: ServerResponse, status: number, error: BridgeError): void => send(res, status, { error, result: null });
+/** `status` only where HTTP says more than the code: a wrong verb (405), a body over the limit (413). */
+const fail = (res: ServerResponse, error: BridgeError, status?: number): void => send(res, { error, result: null }, status);
 
 function tokenMatches(presented: string | undefined, token: string): boolean {
   if (!presented) return false;
@@ -57,7 +53,7 @@ async function authorize(ctx: ApiContext, req: IncomingMessage, url: URL, allowQ
   const origin = req.headers.origin;
   if (origin !== undefined && !ctx.allowedOrigins().has(origin.toLowerCase())) return { code: BRIDGE_ERRORS.forbidden, message: `origin ${origin} may not use this console` };
   if (!tokenMatches(presentedToken(req, url, allowQueryToken), await ctx.token())) {
-    return { code: 'UNAUTHORIZED', message: 'missing or wrong console token', hint: 'Open the link that `berth console-url` prints (with the same --root and --console-addr as the server).' };
+    return { code: BRIDGE_ERRORS.unauthorized, message: 'missing or wrong console token', hint: 'Open the link that `berth console-url` prints (with the same --root and --console-addr as the server).' };
   }
   return undefined;
 }
@@ -85,39 +81,24 @@ export async function handleApi(ctx: ApiContext, req: IncomingMessage, res: Serv
   const denied = await authorize(ctx, req, url, route === 'events' && req.method === 'GET');
   if (denied) {
     req.resume();
-    fail(res, denied.code === BRIDGE_ERRORS.forbidden ? 403 : 401, denied);
-    return;
+    return fail(res, denied);
   }
   if (route === 'events') {
-    if (req.method !== 'GET') return fail(res, 405, { code: BRIDGE_ERRORS.invalidInput, message: 'use GET for /api/events' });
+    if (req.method !== 'GET') return fail(res, { code: BRIDGE_ERRORS.invalidInput, message: 'use GET for /api/events' }, 405);
     return streamEvents(ctx, req, res, url);
   }
   if (req.method !== 'POST') {
     req.resume();
-    return fail(res, 405, { code: BRIDGE_ERRORS.invalidInput, message: 'use POST for /api calls' });
+    return fail(res, { code: BRIDGE_ERRORS.invalidInput, message: 'use POST for /api calls' }, 405);
   }
   if (route === 'import') return importUpload(ctx, req, res, url);
-  if (!(METHODS as string[]).includes(route)) {
-    req.resume();
-    return fail(res, 404, { code: BRIDGE_ERRORS.notFound, message: `no API method ${JSON.stringify(route)}` });
-  }
-  const method = route as BerthMethod;
   let input: unknown;
   try {
-    input = INPUT_SCHEMAS[method].parse(await readJson(req));
+    input = await readJson(req);
   } catch (err) {
-    const status = (err as { status?: number }).status ?? 400;
-    const error = toBridgeError(err);
-    return fail(res, status, error.code === BRIDGE_ERRORS.internal ? { code: BRIDGE_ERRORS.invalidInput, message: error.message } : error);
+    return fail(res, { code: BRIDGE_ERRORS.invalidInput, message: (err as Error).message }, (err as { status?: number }).status ?? 400);
   }
-  try {
-    const call = ctx.services.api[method] as (i: unknown) => Promise<unknown>;
-    const result = await call(input ?? {});
-    send(res, 200, { error: null, result: result ?? null });
-  } catch (err) {
-    const error = toBridgeError(err);
-    fail(res, STATUS[error.code] ?? 500, error);
-  }
+  send(res, await dispatch(ctx.services, route, input));
 }
 
 function streamEvents(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -148,7 +129,7 @@ async function importUpload(ctx: ApiContext, req: IncomingMessage, res: ServerRe
   const parsed = INPUT_SCHEMAS.importFromPath.safeParse({ path: fileName, ...(tag !== undefined ? { tag } : {}), ...(compress !== null ? { compress: compress === 'true' || compress === '1' } : {}), ...(preview ? { preview } : {}) });
   if (!parsed.success) {
     req.resume();
-    return fail(res, 400, toBridgeError(parsed.error));
+    return fail(res, toBridgeError(parsed.error));
   }
   // A client that goes away mid-upload cancels its import (rather than leaving it to fail on a short read).
   const gone = new AbortController();
@@ -164,8 +145,8 @@ async function importUpload(ctx: ApiContext, req: IncomingMessage, res: ServerRe
       ...(Number.isSafeInteger(length) && length >= 0 ? { size: length } : {}),
     });
     if (!req.readableEnded) req.resume();
-    send(res, 200, { error: null, result: job });
+    send(res, { error: null, result: job });
   } catch (err) {
-    fail(res, 500, toBridgeError(err));
+    fail(res, toBridgeError(err));
   }
 }

@@ -1,6 +1,7 @@
-import { toBridgeError } from '../services/bridge-errors.js';
-import type { BerthServices } from '../services/berth-service.js';
-import { BRIDGE_ERRORS, CHANNELS, EVENT_CHANNEL, INPUT_SCHEMAS, METHODS, type Envelope } from '../shared/bridge.js';
+import { dispatch, type BridgeServices } from '../services/dispatch.js';
+import { BRIDGE_ERRORS, type Envelope } from '../shared/bridge-codes.js';
+import { channelOf, EVENT_CHANNEL } from '../shared/channels.js';
+import { METHODS } from '../shared/methods.js';
 import { APP_INDEX_URL, isAppOrigin } from './app-protocol.js';
 import type { AppModule } from './context.js';
 import type { IpcMainInvokeEventPort, IpcMainPort } from './ports.js';
@@ -12,25 +13,17 @@ export function isTrustedSender(event: IpcMainInvokeEventPort): boolean {
   return new URL(frame.url).pathname === new URL(APP_INDEX_URL).pathname;
 }
 
-/** One `ipcMain.handle` per bridge method: check the sender, validate the input, answer `{ error, result }`. */
-export function registerIpcHandlers(ipcMain: IpcMainPort, services: BerthServices): () => void {
+/** One `ipcMain.handle` per bridge method: check the sender, then the dispatcher answers `{ error, result }`. */
+export function registerIpcHandlers(ipcMain: IpcMainPort, services: BridgeServices): () => void {
   for (const method of METHODS) {
-    ipcMain.handle(CHANNELS[method], async (event, ...args): Promise<Envelope<unknown>> => {
+    ipcMain.handle(channelOf(method), async (event, ...args): Promise<Envelope<unknown>> => {
       if (!isTrustedSender(event)) return { error: { code: BRIDGE_ERRORS.forbidden, message: 'this page may not call Berth' }, result: null };
-      const parsed = INPUT_SCHEMAS[method].safeParse(args[0]);
-      if (!parsed.success || args.length > 1) {
-        return { error: parsed.success ? { code: BRIDGE_ERRORS.invalidInput, message: 'one argument expected' } : toBridgeError(parsed.error), result: null };
-      }
-      try {
-        const call = services.api[method] as (input: unknown) => Promise<unknown>;
-        return { error: null, result: (await call(parsed.data ?? {})) ?? null };
-      } catch (err) {
-        return { error: toBridgeError(err), result: null };
-      }
+      if (args.length > 1) return { error: { code: BRIDGE_ERRORS.invalidInput, message: 'one argument expected' }, result: null };
+      return dispatch(services, method, args[0]);
     });
   }
   return () => {
-    for (const method of METHODS) ipcMain.removeHandler(CHANNELS[method]);
+    for (const method of METHODS) ipcMain.removeHandler(channelOf(method));
   };
 }
 

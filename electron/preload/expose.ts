@@ -1,7 +1,9 @@
-// Builds `window.berth` from the bridge's channel list. Bundled into the sandboxed preload: it may import
-// only zod-free modules (channels.ts) and types.
-import type { BerthEvent, BerthWindowApi, Envelope, ImportJob } from '../shared/bridge.js';
-import { CHANNELS, EVENT_CHANNEL, METHODS } from '../shared/channels.js';
+// Builds `window.berth` from the bridge's method list. Bundled into the sandboxed preload: it may import
+// only modules without dependencies (methods.ts, channels.ts, bridge-codes.ts) and types.
+import type { BerthEvent, BerthWindowApi, ImportJob } from '../shared/bridge.js';
+import { BRIDGE_ERRORS, type Envelope } from '../shared/bridge-codes.js';
+import { channelOf, EVENT_CHANNEL } from '../shared/channels.js';
+import { METHODS } from '../shared/methods.js';
 
 /** The preload's view of Electron: exactly what it uses, so tests can stand in for it. */
 export interface PreloadPorts {
@@ -22,7 +24,7 @@ export interface PreloadPorts {
 export function buildWindowApi(ports: PreloadPorts): BerthWindowApi {
   const api: Record<string, unknown> = {};
   for (const method of METHODS) {
-    api[method] = (input?: unknown): Promise<unknown> => ports.ipcRenderer.invoke(CHANNELS[method], input);
+    api[method] = (input?: unknown): Promise<unknown> => ports.ipcRenderer.invoke(channelOf(method), input);
   }
   api.onEvent = (listener: (event: BerthEvent) => void): (() => void) => {
     // Only the payload is passed on: the IpcRendererEvent would hand the page a way back to ipcRenderer.
@@ -32,7 +34,7 @@ export function buildWindowApi(ports: PreloadPorts): BerthWindowApi {
   };
   api.importFile = async (file: File, opts: { tag?: string; compress?: boolean; preview?: boolean } = {}): Promise<Envelope<ImportJob>> => {
     const path = ports.webUtils.getPathForFile(file);
-    if (!path) return { error: { code: 'INVALID_INPUT', message: 'this file has no path on disk (drop a file from the file manager)' }, result: null } satisfies Envelope<ImportJob>;
+    if (!path) return { error: { code: BRIDGE_ERRORS.invalidInput, message: 'this file has no path on disk (drop a file from the file manager)' }, result: null } satisfies Envelope<ImportJob>;
     return (api.importFromPath as (input: unknown) => Promise<Envelope<ImportJob>>)({ path, ...opts });
   };
   return Object.freeze(api) as unknown as BerthWindowApi;

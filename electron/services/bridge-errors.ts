@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { isBerthError } from '../../server/errors/domain.js';
-import { BRIDGE_ERRORS, type BridgeError } from '../shared/bridge.js';
+import { isBerthError, type DomainErrorKind } from '../../server/errors/domain.js';
+import { BRIDGE_ERRORS, type BridgeCode, type BridgeError } from '../shared/bridge-codes.js';
 
 /** An error already in the bridge's vocabulary; services throw it for conditions the UI explains. */
 export class ServiceError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: BridgeCode,
     message: string,
     readonly hint?: string,
   ) {
@@ -14,8 +14,34 @@ export class ServiceError extends Error {
   }
 }
 
-const NOT_FOUND = new Set(['blob-not-found', 'manifest-not-found', 'repository-not-found', 'upload-not-found', 'path-not-found']);
-const INVALID = new Set(['digest-invalid', 'name-invalid', 'tag-invalid', 'manifest-invalid']);
+/**
+ * The bridge code of each domain error kind (server/errors/domain.ts), as the v2 and v1 wire tables map the same
+ * kinds for their protocols. What is missing or malformed is the caller's to fix; the rest come from pushes,
+ * imports and the disk, which no bridge call causes by its input, so they stay INTERNAL with their message.
+ */
+export const BRIDGE_CODE_BY_DOMAIN_KIND: Record<DomainErrorKind, BridgeCode> = {
+  'blob-not-found': BRIDGE_ERRORS.notFound,
+  'manifest-not-found': BRIDGE_ERRORS.notFound,
+  'repository-not-found': BRIDGE_ERRORS.notFound,
+  'upload-not-found': BRIDGE_ERRORS.notFound,
+  'path-not-found': BRIDGE_ERRORS.notFound,
+  'digest-invalid': BRIDGE_ERRORS.invalidInput,
+  'name-invalid': BRIDGE_ERRORS.invalidInput,
+  'tag-invalid': BRIDGE_ERRORS.invalidInput,
+  'manifest-invalid': BRIDGE_ERRORS.invalidInput,
+  'digest-mismatch': BRIDGE_ERRORS.internal,
+  'size-mismatch': BRIDGE_ERRORS.internal,
+  'manifest-blob-unknown': BRIDGE_ERRORS.internal,
+  'manifest-too-large': BRIDGE_ERRORS.internal,
+  'upload-offset': BRIDGE_ERRORS.internal,
+  'range-not-satisfiable': BRIDGE_ERRORS.internal,
+  unsupported: BRIDGE_ERRORS.internal,
+  'archive-invalid': BRIDGE_ERRORS.internal,
+  'upstream-unavailable': BRIDGE_ERRORS.internal,
+  'mirror-read-only': BRIDGE_ERRORS.internal,
+  'storage-full': BRIDGE_ERRORS.internal,
+  storage: BRIDGE_ERRORS.internal,
+};
 
 /** The one place any failure becomes `{ code, message, hint? }` for the renderer; internals never leak a stack. */
 export function toBridgeError(err: unknown): BridgeError {
@@ -24,10 +50,6 @@ export function toBridgeError(err: unknown): BridgeError {
     const issue = err.issues[0];
     return { code: BRIDGE_ERRORS.invalidInput, message: `${issue?.path.join('.') || 'input'}: ${issue?.message ?? 'invalid'}` };
   }
-  if (isBerthError(err)) {
-    if (NOT_FOUND.has(err.kind)) return { code: BRIDGE_ERRORS.notFound, message: err.message };
-    if (INVALID.has(err.kind)) return { code: BRIDGE_ERRORS.invalidInput, message: err.message };
-    return { code: BRIDGE_ERRORS.internal, message: err.message };
-  }
+  if (isBerthError(err)) return { code: BRIDGE_CODE_BY_DOMAIN_KIND[err.kind], message: err.message };
   return { code: BRIDGE_ERRORS.internal, message: err instanceof Error ? err.message : String(err) };
 }

@@ -7,7 +7,8 @@ import { storageUsage } from '../../server/cleanup/usage.js';
 import { assertName } from '../../server/oci/names.js';
 import type { GcOptions, GcReport } from '../../server/storage/gc.js';
 import type { Store } from '../../server/storage/store.js';
-import { BRIDGE_ERRORS, type BerthApi, type CleanupRunResult, type CleanupSettings } from '../shared/bridge.js';
+import { BRIDGE_ERRORS } from '../shared/bridge-codes.js';
+import type { BerthApi, CleanupRunResult, CleanupSettings } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 
 export type CleanupMethod = 'getCleanupRules' | 'saveCleanupRules' | 'planCleanup' | 'runCleanup' | 'getMaintenanceHistory' | 'getStorageUsage' | 'planTagDeletion';

@@ -13,7 +13,8 @@ import { isLoopbackHost } from '../../server/net/exposure.js';
 import type { Store } from '../../server/storage/store.js';
 import { OsError } from '../os/exec.js';
 import { probeKeychain, type Keychain } from '../os/keychain/keychain.js';
-import { BRIDGE_ERRORS, type BerthApi, type CachedRepository, type KeychainState, type MirrorInfo, type MirrorInput, type MirrorsInfo } from '../shared/bridge.js';
+import { BRIDGE_ERRORS } from '../shared/bridge-codes.js';
+import type { BerthApi, CachedRepository, KeychainState, MirrorInfo, MirrorInput, MirrorsInfo } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 import { keychainMissing, loadOsKeychain } from './os-context.js';
 

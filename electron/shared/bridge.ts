@@ -1,10 +1,13 @@
 // electron/shared/bridge.ts — the single contract between the renderer and the main-process services.
 // Runtime: input schemas (zod) for main-side validation; the renderer imports this file TYPE-ONLY.
-// The same contract is served over Electron IPC (preload + ipc.ts) and over HTTP (headless console).
-// CHANGELOG: added (additive) BridgeError/Envelope/BRIDGE_ERRORS, EVENT_CHANNEL, METHODS, INPUT_SCHEMAS, BerthWindowApi, ImportPhase.
+// The same contract is served over Electron IPC (preload + ipc.ts) and over HTTP (headless console), both through
+// electron/services/dispatch.ts. The method names live in methods.ts and the error codes in bridge-codes.ts, which
+// import nothing, so the preload and the renderer's client can use them without zod.
 import { z } from 'zod';
 // The rules' schema is the server's own (zod only, no Node imports): one definition of what a rule may be.
 import { cleanupRuleSchema, cleanupSettingsSchema } from '../../server/cleanup/rules.js';
+import type { Envelope } from './bridge-codes.js';
+import type { BerthMethod } from './methods.js';
 
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
@@ -214,30 +217,10 @@ export interface BerthApi {
   /** What deleting these tags of one repository frees (nothing is deleted): the bulk delete's confirmation. */
   planTagDeletion(input: { repository: string; tags: string[] }): Promise<CleanupPlan>;
 }
-export type BerthMethod = keyof BerthApi;
-
-/** What every transport returns: errors survive IPC/HTTP as data, the client unwraps them. */
-export interface BridgeError { code: string; message: string; hint?: string }
-export type Envelope<T> = { error: null; result: T } | { error: BridgeError; result: null };
-
-/** Stable error codes of the bridge (the `code` of a BridgeError). */
-export const BRIDGE_ERRORS = {
-  invalidInput: 'INVALID_INPUT',
-  forbidden: 'FORBIDDEN',
-  notFound: 'NOT_FOUND',
-  conflict: 'CONFLICT',
-  portInUse: 'PORT_IN_USE',
-  internal: 'INTERNAL',
-  /** OS integration: no keychain service, the prompt was dismissed or refused, the file is read-only or was put back. */
-  unavailable: 'UNAVAILABLE',
-  cancelled: 'CANCELLED',
-  permissionDenied: 'PERMISSION_DENIED',
-  readOnly: 'READ_ONLY',
-  reverted: 'REVERTED',
-} as const;
-
-// Channel names live in a zod-free module so the sandboxed preload bundle stays small.
-export { CHANNELS, EVENT_CHANNEL, METHODS } from './channels.js';
+/** Compile-time proof that methods.ts lists exactly BerthApi's methods (INPUT_SCHEMAS below checks the schemas). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _methods: Same<BerthMethod, keyof BerthApi> = true;
+void _methods;
 
 const name = z.string().min(1).max(255);
 const listQuery = z.strictObject({
@@ -321,7 +304,6 @@ export const INPUT_SCHEMAS = {
   planTagDeletion: z.strictObject({ repository: name, tags: z.array(z.string().min(1).max(128)).min(1).max(10_000) }),
 } as const satisfies Record<BerthMethod, z.ZodType>;
 
-/** What the preload exposes as `window.berth`. */
 /** What the preload exposes: every method answers with an envelope, which the renderer's client unwraps. */
 export type Enveloped<A> = { [K in keyof A]: A[K] extends (...args: infer P) => Promise<infer R> ? (...args: P) => Promise<Envelope<R>> : never };
 export type BerthWindowApi = Enveloped<BerthApi> & {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { APP_INDEX_URL } from '../../electron/main/app-protocol.js';
 import { startApp } from '../../electron/main/app.js';
 import { createBerthServices, type BerthServices } from '../../electron/services/berth-service.js';
-import { CHANNELS, EVENT_CHANNEL, METHODS } from '../../electron/shared/bridge.js';
+import { channelOf, EVENT_CHANNEL } from '../../electron/shared/channels.js';
+import { METHODS } from '../../electron/shared/methods.js';
 import { resolveConfig } from '../../server/config.js';
 import { removeDir, scratchDir } from '../support/berth.js';
 import { pushTinyImage } from './http-push.js';
@@ -123,36 +124,36 @@ describe('Electron main glue (stand-in electron)', () => {
 
   it('registers one IPC handler per bridge method, checks the sender and validates input', async () => {
     const { fake, invoke } = await boot();
-    expect([...fake.handlers.keys()].sort()).toEqual(Object.values(CHANNELS).sort());
+    expect([...fake.handlers.keys()].sort()).toEqual(METHODS.map(channelOf).sort());
     expect(fake.handlers.size).toBe(METHODS.length);
 
-    const ok = await invoke(CHANNELS.listRepositories, OWN_URL, {});
+    const ok = await invoke(channelOf('listRepositories'), OWN_URL, {});
     expect(ok).toEqual({ error: null, result: { total: 0, items: [] } });
-    const withRoute = await invoke(CHANNELS.getStatus, `${OWN_URL}#/settings`);
+    const withRoute = await invoke(channelOf('getStatus'), `${OWN_URL}#/settings`);
     expect(withRoute.error).toBeNull();
 
     const foreigns = ['https://evil.example/', 'file:///tmp/evil.html', 'http://127.0.0.1:5080/', 'not a url', 'file:///app/renderer/dist/index.html', 'app://evil/index.html', 'app://berth/other.html', 'app://user@berth/index.html', 'app://berth:8080/index.html'];
     for (const foreign of foreigns) {
-      const denied = await invoke(CHANNELS.listRepositories, foreign, {});
+      const denied = await invoke(channelOf('listRepositories'), foreign, {});
       expect(denied.error?.code, foreign).toBe('FORBIDDEN');
     }
-    const subframe = await (fake.handlers.get(CHANNELS.getStatus)!({ senderFrame: { url: OWN_URL, parent: {} } }) as Promise<{ error: { code: string } }>);
+    const subframe = await (fake.handlers.get(channelOf('getStatus'))!({ senderFrame: { url: OWN_URL, parent: {} } }) as Promise<{ error: { code: string } }>);
     expect(subframe.error.code).toBe('FORBIDDEN');
-    const noFrame = await (fake.handlers.get(CHANNELS.getStatus)!({ senderFrame: null }) as Promise<{ error: { code: string } }>);
+    const noFrame = await (fake.handlers.get(channelOf('getStatus'))!({ senderFrame: null }) as Promise<{ error: { code: string } }>);
     expect(noFrame.error.code).toBe('FORBIDDEN');
 
     for (const [channel, input] of [
-      [CHANNELS.listRepositories, { sort: 'random' }],
-      [CHANNELS.deleteTag, { repository: 'a' }],
-      [CHANNELS.runGc, { dryRun: 'yes' }],
-      [CHANNELS.updateSettings, { registryPort: 70000 }],
-      [CHANNELS.importFromPath, { path: '/x.tar', extra: 1 }],
-      [CHANNELS.getManifest, 'a:b'],
+      [channelOf('listRepositories'), { sort: 'random' }],
+      [channelOf('deleteTag'), { repository: 'a' }],
+      [channelOf('runGc'), { dryRun: 'yes' }],
+      [channelOf('updateSettings'), { registryPort: 70000 }],
+      [channelOf('importFromPath'), { path: '/x.tar', extra: 1 }],
+      [channelOf('getManifest'), 'a:b'],
     ] as const) {
       const bad = await invoke(channel, OWN_URL, input);
       expect(bad.error?.code, channel).toBe('INVALID_INPUT');
     }
-    const hostile = await invoke(CHANNELS.deleteRepository, OWN_URL, { repository: '../../etc' });
+    const hostile = await invoke(channelOf('deleteRepository'), OWN_URL, { repository: '../../etc' });
     expect(hostile.error?.code).toBe('INVALID_INPUT');
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { exposeBerth, type PreloadPorts } from '../../electron/preload/expose.js';
-import { CHANNELS, EVENT_CHANNEL, METHODS, type BerthEvent } from '../../electron/shared/bridge.js';
+import type { BerthEvent } from '../../electron/shared/bridge.js';
+import { channelOf, EVENT_CHANNEL } from '../../electron/shared/channels.js';
+import { METHODS } from '../../electron/shared/methods.js';
 
 function standIn(reply: (channel: string, args: unknown[]) => unknown = () => ({ error: null, result: 'ok' })) {
   const exposed: Record<string, unknown> = {};
@@ -39,7 +41,7 @@ describe('preload', () => {
   });
 
   it('invokes the method channel with the single input and passes the envelope through, error code and hint intact', async () => {
-    const { exposed, invoked } = standIn((channel) => (channel === CHANNELS.deleteTag ? { error: { code: 'NOT_FOUND', message: 'no such tag', hint: 'refresh' }, result: null } : { error: null, result: { total: 0, items: [] } }));
+    const { exposed, invoked } = standIn((channel) => (channel === channelOf('deleteTag') ? { error: { code: 'NOT_FOUND', message: 'no such tag', hint: 'refresh' }, result: null } : { error: null, result: { total: 0, items: [] } }));
     const berth = exposed.berth as Record<string, (...a: unknown[]) => Promise<unknown>>;
     await expect(berth.listRepositories!({ query: 'x' })).resolves.toEqual({ error: null, result: { total: 0, items: [] } });
     expect(invoked[0]).toEqual({ channel: 'berth:listRepositories', args: [{ query: 'x' }] });
@@ -62,7 +64,7 @@ describe('preload', () => {
     const { exposed, invoked } = standIn(() => ({ error: null, result: { id: 'j1', phase: 'queued' } }));
     const berth = exposed.berth as { importFile(f: File, o?: { tag?: string }): Promise<unknown> };
     await expect(berth.importFile(new File([new Uint8Array([1])], 'img.tar'), { tag: 'a:b' })).resolves.toEqual({ error: null, result: { id: 'j1', phase: 'queued' } });
-    expect(invoked).toEqual([{ channel: CHANNELS.importFromPath, args: [{ path: '/home/u/img.tar', tag: 'a:b' }] }]);
+    expect(invoked).toEqual([{ channel: channelOf('importFromPath'), args: [{ path: '/home/u/img.tar', tag: 'a:b' }] }]);
     await expect(berth.importFile(new File([], 'nopath.tar'))).resolves.toMatchObject({ error: { code: 'INVALID_INPUT' }, result: null });
   });
 });

@@ -1,6 +1,7 @@
 // The layering rules in eslint.config.js, proven: for each, eslint is fed a forbidden import in a file of that layer
 // (and must report it) and an allowed one (and must not). The files need not exist: lintText lints the code as if
 // it lived at filePath, so the config's per-folder blocks apply exactly as they do to the tree.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
@@ -32,6 +33,20 @@ describe('the renderer takes only types from electron/shared', () => {
 
   it('accepts a type import from electron/shared', async () => {
     expect(await layering(file, "import type { BerthApi } from '../../../../electron/shared/bridge.js';\nexport type Api = BerthApi;\n")).toEqual([]);
+  });
+
+  it('accepts the method list, and only it, at run time', async () => {
+    expect(await layering('renderer/src/api/http-transport.ts', "import { METHODS } from '../../../electron/shared/methods.js';\nexport const names = METHODS;\n")).toEqual([]);
+    for (const spec of ['channels.js', 'bridge-codes.js', 'methods-extra.js', 'lists/methods.js']) {
+      const found = await layering('renderer/src/api/http-transport.ts', `import { x } from '../../../electron/shared/${spec}';\nexport const y = x;\n`);
+      expect(found, spec).toEqual([expect.stringContaining('only types from electron/shared')]);
+    }
+  });
+
+  it('keeps that method list free of imports, so nothing else rides along into the UI', () => {
+    const source = readFileSync(join(root, 'electron/shared/methods.ts'), 'utf8');
+    expect(source).toContain('export const METHODS');
+    expect(source.match(/^\s*(import|export\s[^=]*\sfrom)\b|\brequire\(|\bimport\(/gm)).toBeNull();
   });
 
   it('rejects even a type import from the rest of electron/', async () => {

@@ -7,6 +7,7 @@ import { ApiError, isAuthFailure } from '../../renderer/src/api/errors.js';
 import { adoptToken, createHttpClient } from '../../renderer/src/api/http-transport.js';
 import { createIpcClient } from '../../renderer/src/api/ipc-transport.js';
 import type { BerthWindowApi } from '../../electron/shared/bridge.js';
+import { METHODS } from '../../electron/shared/methods.js';
 
 interface Seen { method: string; url: string; authorization: string | undefined; contentType: string | undefined; body: Buffer }
 
@@ -66,6 +67,14 @@ describe('HTTP transport', () => {
     expect(JSON.parse(req.body.toString())).toEqual({ query: 'a', limit: 10 });
   });
 
+  it('has every bridge method, each posting its input to /api/<method>', async () => {
+    window.sessionStorage.setItem('berth.token', 's3cret');
+    const client = createHttpClient(window, viaServer) as unknown as Record<string, (input?: unknown) => Promise<unknown>>;
+    const from = seen.length;
+    for (const method of METHODS) await client[method]!({ probe: method }).catch(() => undefined);
+    expect(seen.slice(from).map((r) => [r.url, JSON.parse(r.body.toString())])).toEqual(METHODS.map((m) => [`/api/${m}`, { probe: m }]));
+  });
+
   it('turns error envelopes, refused tokens and dead servers into ApiErrors', async () => {
     window.sessionStorage.setItem('berth.token', 's3cret');
     const err = await createHttpClient(window, viaServer).deleteTag({ repository: 'a', tag: 'b' }).catch((e: unknown) => e);
@@ -105,6 +114,7 @@ describe('IPC transport', () => {
       importFile: async (file: File) => ({ error: null, result: { id: 'i', fileName: file.name } }),
     } as unknown as BerthWindowApi;
     const client = createIpcClient(bridge);
+    for (const method of METHODS) expect(typeof client[method], method).toBe('function');
     expect(await client.getStatus()).toEqual({ hostname: 'h' });
     expect(await client.deleteRepository({ repository: 'r' })).toBeNull();
     await expect(client.deleteTag({ repository: 'a', tag: 'b' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'gone' });

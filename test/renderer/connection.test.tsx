@@ -72,6 +72,27 @@ describe('ConnectionMonitor', () => {
     expect(states.at(-1)).toEqual({ online: true });
     expect(refused).toEqual([badToken]);
   });
+
+  it("counts a reverse proxy's 502-504 as unreachable, and the console's own UNAVAILABLE 503 as an answer", async () => {
+    vi.useFakeTimers();
+    const refused: unknown[] = [];
+    let answer: () => Promise<ServiceStatus> = () => Promise.resolve(STATUS);
+    const monitor = new ConnectionMonitor({ probe: () => answer(), recovered: () => undefined, refused: (e) => refused.push(e) });
+    const states: ConnectionState[] = [];
+    monitor.subscribe((s) => states.push(s));
+    for (const status of [502, 503, 504]) {
+      answer = () => Promise.reject(new ApiError({ code: `HTTP_${status}`, message: 'Bad Gateway' }, status));
+      monitor.retry();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(states.at(-1), String(status)).toMatchObject({ online: false });
+    }
+    const unavailable = new ApiError({ code: 'UNAVAILABLE', message: 'there is no keychain' }, 503);
+    answer = () => Promise.reject(unavailable);
+    monitor.retry();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.at(-1)).toEqual({ online: true });
+    expect(refused).toEqual([unavailable]);
+  });
 });
 
 /** The fake client with the HTTP transport's connection hook, driven by the test. */

@@ -28,8 +28,10 @@ export interface MonitorOptions {
 /** A failure that means "not reachable" rather than "reached, and it said no". */
 function unreachable(error: unknown): boolean {
   if (!(error instanceof ApiError)) return true;
-  // 502-504: a reverse proxy in front of the console is up, the console behind it is not.
-  return error.code === 'NETWORK' || error.status === 502 || error.status === 503 || error.status === 504;
+  // 502-504 without Berth's envelope: a reverse proxy in front of the console is up, the console behind it is not.
+  // With it (UNAVAILABLE is a 503), the console answered: a facility of its host is missing, the console is not.
+  const fromProxy = error.code === `HTTP_${error.status}` && (error.status === 502 || error.status === 503 || error.status === 504);
+  return error.code === 'NETWORK' || fromProxy;
 }
 
 export class ConnectionMonitor {

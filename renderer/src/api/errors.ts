@@ -1,13 +1,13 @@
-import type { BridgeError } from './types.js';
+import type { ApiErrorBody } from './types.js';
 
 /** A failed bridge call, keeping the server's code and hint so the UI can say what to do. */
 export class ApiError extends Error {
-  readonly code: string;
+  readonly code: ApiErrorBody['code'];
   readonly hint: string | undefined;
   /** HTTP status when the call went over HTTP. */
   readonly status: number | undefined;
 
-  constructor(error: BridgeError, status?: number) {
+  constructor(error: ApiErrorBody, status?: number) {
     super(error.message);
     this.name = 'ApiError';
     this.code = error.code;
@@ -28,7 +28,7 @@ export interface ErrorExplanation {
 
 const CONSOLE_LINK_FIX = 'Open the console with its current link: `berth console-url` prints it (give it the same --root and --console-addr as the server). A link stops working only when the token is replaced with --new-token.';
 
-const CATALOGUE: Record<string, { title: string; fix: string }> = {
+const CATALOGUE: Partial<Record<ApiErrorBody['code'], { title: string; fix: string }>> = {
   UNAUTHORIZED: { title: 'This console link is not valid', fix: CONSOLE_LINK_FIX },
   FORBIDDEN: { title: 'Berth refused the request', fix: CONSOLE_LINK_FIX },
   NOT_FOUND: { title: 'It is not there any more', fix: 'It may have been deleted meanwhile. Go back to the list: it refreshes by itself.' },

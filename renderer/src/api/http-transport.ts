@@ -1,20 +1,11 @@
 // The headless console: POST /api/<method> with a bearer token, events over server-sent events.
 import { ConnectionMonitor } from './connection.js';
 import { ApiError } from './errors.js';
-import type { BerthApi, BerthClient, BerthEvent, BridgeError, ConnectionUpdate, ImportJob, ImportOptions, ServiceStatus } from './types.js';
+import type { ApiErrorBody, BerthApi, BerthClient, BerthEvent, ConnectionUpdate, ImportJob, ImportOptions, ServiceStatus } from './types.js';
+// The bridge's method names: the one file of electron/ the renderer loads at run time (it imports nothing).
+import { METHODS } from '../../../electron/shared/methods.js';
 
 const TOKEN_KEY = 'berth.token';
-
-const METHODS = [
-  'listRepositories', 'listTags', 'getManifest', 'deleteTag', 'deleteManifest', 'deleteRepository', 'getStorage',
-  'runGc', 'listUntagged', 'getStatus', 'getSettings', 'updateSettings', 'importFromPath', 'cancelImport', 'listImports', 'clearImports',
-  'listUsers', 'addUser', 'getUserPassword', 'rotateUserPassword', 'removeUser', 'getCertificate', 'generateCertificate',
-  'getTrust', 'installTrust', 'removeTrust', 'getHostsEntry', 'setHostsEntry', 'removeHostsEntry',
-  'getDockerLogin', 'logDockerIn', 'logDockerOut', 'linkDockerHelper',
-  'layerFiles', 'imageFiles', 'searchTags',
-  'getCache', 'cachedRepositories', 'evictCache', 'listMirrors', 'addMirror', 'removeMirror',
-  'getCleanupRules', 'saveCleanupRules', 'planCleanup', 'runCleanup', 'getMaintenanceHistory', 'getStorageUsage', 'planTagDeletion',
-] as const satisfies readonly (keyof BerthApi)[];
 
 /**
  * Takes `?token=` from the address bar into sessionStorage and removes it from the visible URL, so it does
@@ -40,7 +31,7 @@ async function unwrapResponse<T>(response: Response): Promise<T> {
     // Not our envelope (a proxy, a crash page): keep the server's own words.
     throw new ApiError({ code: response.status === 401 ? 'UNAUTHORIZED' : `HTTP_${response.status}`, message: text.slice(0, 500) || response.statusText }, response.status);
   }
-  const envelope = body as { error?: BridgeError | null; result?: T } | undefined;
+  const envelope = body as { error?: ApiErrorBody | null; result?: T } | undefined;
   if (envelope && envelope.error) throw new ApiError(envelope.error, response.status);
   if (!response.ok) throw new ApiError({ code: `HTTP_${response.status}`, message: response.statusText || `HTTP ${response.status}` }, response.status);
   return envelope?.result as T;

@@ -3,6 +3,7 @@
 import { ApiError } from './errors.js';
 import type { BerthApi, BerthClient, BerthEvent, BridgeError, ImportJob, ImportOptions } from './types.js';
 import type { BerthWindowApi } from '../../../electron/shared/bridge.js';
+import { METHODS } from '../../../electron/shared/methods.js';
 
 function isEnvelope(value: unknown): value is { error: BridgeError | null; result: unknown } {
   if (value === null || typeof value !== 'object' || !('error' in value)) return false;
@@ -23,13 +24,9 @@ async function unwrap<T>(pending: Promise<unknown>): Promise<T> {
 }
 
 export function createIpcClient(bridge: BerthWindowApi): BerthClient {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(bridge)) {
-    if (typeof fn !== 'function' || name === 'onEvent' || name === 'importFile') continue;
-    wrapped[name] = (input?: unknown) => unwrap((fn as (i?: unknown) => Promise<unknown>)(input));
-  }
+  const api = Object.fromEntries(METHODS.map((method) => [method, (input?: unknown) => unwrap((bridge[method] as (i?: unknown) => Promise<unknown>)(input))]));
   return {
-    ...(wrapped as unknown as BerthApi),
+    ...(api as unknown as BerthApi),
     transport: 'ipc',
     onEvent: (listener: (event: BerthEvent) => void) => bridge.onEvent(listener),
     importFile: (file: File, opts?: ImportOptions) => unwrap<ImportJob>(bridge.importFile(file, opts)),

@@ -1,17 +1,25 @@
 // The renderer sees the bridge contract as types only: nothing from electron/ is bundled into the UI.
 import type { BerthApi, BerthEvent, ImportJob } from '../../../electron/shared/bridge.js';
+import type { BridgeCode } from '../../../electron/shared/bridge-codes.js';
 import type { ConnectionState } from './connection.js';
 
 export type { ConnectionState };
+export type { BridgeCode, BridgeError } from '../../../electron/shared/bridge-codes.js';
 
 export type {
-  BerthApi, BerthEvent, BridgeError, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ImportPreview, ListQuery, ListenerState,
+  BerthApi, BerthEvent, GcResult, ImageConfigSummary, ImportJob, ImportPhase, ImportPreview, ListQuery, ListenerState,
   ManifestDetail, RepositorySummary, ServiceStatus, Settings, StorageSummary, TagSummary, UntaggedManifestSummary,
   CertificateInfo, DockerLoginInfo, HostsInfo, KeychainState, RegistryUser, TrustInfo, UserCredentials, UsersInfo,
   Healthcheck, LayerInfo, ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary,
   CachedRepository, CacheInfo, EvictResult, MirrorInfo, MirrorInput, MirrorsInfo,
   CleanupItem, CleanupPlan, CleanupRule, CleanupRunResult, CleanupSettings, MaintenanceRun, RepositoryUsage, StorageUsage,
 } from '../../../electron/shared/bridge.js';
+
+/**
+ * A failed call as the client reports it: a bridge code from the server's envelope, NETWORK when the server was
+ * not reached, or HTTP_<status> when something else (a reverse proxy, a crash page) answered.
+ */
+export interface ApiErrorBody { code: BridgeCode | 'NETWORK' | `HTTP_${number}`; message: string; hint?: string }
 
 /** `preview`: read and verify the archive, say what it would create, store nothing. */
 export interface ImportOptions { tag?: string; compress?: boolean; preview?: boolean }
