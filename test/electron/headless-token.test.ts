@@ -7,7 +7,7 @@ import { consoleStartLine } from '../../electron/headless/console-server.js';
 import { ConsoleTokenSource, loadConsoleToken, TOKEN_FILE } from '../../electron/headless/console-token.js';
 import { removeDir, scratchDir } from '../support/berth.js';
 import { okOutput } from '../support/run.js';
-import { consoleUrlCommand, freePort, startHeadless, type HeadlessProcess } from './headless-process.js';
+import { consoleUrlCommand, freePort, startHeadless, startHeadlessOnTerminal, type HeadlessProcess } from './headless-process.js';
 
 const dirs: string[] = [];
 const running: HeadlessProcess[] = [];
@@ -119,6 +119,16 @@ describe('headless console across restarts', () => {
     const link = okOutput(await consoleUrlCommand((line?.[2] ?? '').split(' ')));
     expect(link).toBe(`${server.console}/?token=${token}`);
     expect(await status(server, token)).toBe(200);
+  });
+
+  it('started on a terminal, prints the link with its token', async () => {
+    const root = scratch();
+    const server = await startHeadlessOnTerminal(root, { BERTH_RENDERER_DIR: scratch() });
+    try {
+      expect(server.consoleLine).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/\\?token=${fileToken(root)}$`));
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
   });
 
   it('the start line carries the link with its token only for a terminal', () => {
