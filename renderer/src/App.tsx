@@ -1,6 +1,5 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { isAuthFailure } from './api/errors.js';
-import type { BerthClient, ConnectionState, ImportOptions, ServiceStatus, Settings } from './api/types.js';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { BerthClient, ImportOptions } from './api/types.js';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorCard } from './components/ErrorCard.js';
 import { ImportPanel, ImportPicker } from './components/ImportPanel.js';
@@ -14,6 +13,7 @@ import { hrefs, useHashRoute } from './hooks/use-hash-route.js';
 import { useHotkeys } from './hooks/use-hotkeys.js';
 import { isFinished, useImports } from './hooks/use-imports.js';
 import { useSectionFocus } from './hooks/use-section-focus.js';
+import { useDataVersion, useServerState } from './hooks/use-server-state.js';
 import { useTheme } from './hooks/use-theme.js';
 import { useListViews } from './pages/list-view.js';
 import { TopSearch } from './pages/search/SearchPage.js';
@@ -22,70 +22,23 @@ import { MainNav, renderRoute } from './routes.js';
 /** The whole console. `client` is injected: IPC or HTTP in the app, a fake in component tests. */
 export function App({ client, win = window }: { client: BerthClient; win?: Window }) {
   const route = useHashRoute(win);
-  const [status, setStatus] = useState<ServiceStatus | null>(null);
-  const [settings, setSettings] = useState<Settings | null>(null);
-  const [dataVersion, setDataVersion] = useState(0);
-  const [authError, setAuthError] = useState<unknown>(null);
-  const [connection, setConnection] = useState<ConnectionState>({ online: true });
+  const { dataVersion, refreshSoon } = useDataVersion();
+  const imports = useImports(client, refreshSoon);
+  const { status, settings, connection, authError, reportError, settingsSaved } = useServerState(client, refreshSoon, imports.onEvent);
   const listViews = useListViews();
   const [importOptions, setImportOptions] = useState<ImportOptions>({});
   const [pushOpen, setPushOpen] = useState(false);
   const [importsOpen, setImportsOpen] = useState(false);
   const [theme, setTheme] = useTheme(win);
   const mainRef = useRef<HTMLElement>(null);
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 
-  // A burst of pushes (or a big import) becomes one refetch, not one per event.
-  const refreshSoon = useCallback(() => {
-    if (refreshTimer.current) return;
-    refreshTimer.current = setTimeout(() => {
-      refreshTimer.current = null;
-      setDataVersion((v) => v + 1);
-    }, 100);
-  }, []);
-  useEffect(() => () => {
-    if (refreshTimer.current) clearTimeout(refreshTimer.current);
-  }, []);
-
-  const reportError = useCallback((error: unknown) => {
-    if (isAuthFailure(error)) setAuthError(error);
-  }, []);
   const navigate = useCallback((hash: string) => {
     win.location.hash = hash;
   }, [win]);
-
-  // The status event of the restart also arrives; fetching covers a transport whose event stream is down.
-  const settingsSaved = useCallback((saved: Settings) => {
-    setSettings(saved);
-    client.getStatus().then(setStatus, reportError);
-  }, [client, reportError]);
-
-  const imports = useImports(client, refreshSoon);
   const onFiles = useCallback((files: File[]) => imports.start(files, importOptions), [imports, importOptions]);
   const dragging = useFileDrop(win, onFiles);
   useHotkeys(win);
   useSectionFocus(route, win.document);
-
-  useEffect(() => {
-    client.getStatus().then(setStatus, reportError);
-    client.getSettings().then(setSettings, reportError);
-  }, [client, reportError]);
-
-  // The HTTP console can lose its server: a banner while it is gone, a refetch (status event) when it is back.
-  useEffect(() => client.onConnection?.((update) => {
-    if ('error' in update) reportError(update.error);
-    else setConnection(update);
-  }), [client, reportError]);
-
-  const onImportEvent = imports.onEvent;
-  useEffect(() => client.onEvent((event) => {
-    if (event.type === 'status') {
-      setStatus(event.status);
-      // Also sent after the event stream reconnects, when pushes may have been missed: refetch.
-      refreshSoon();
-    } else if (event.type === 'import') onImportEvent(event);
-    else refreshSoon();
-  }), [client, onImportEvent, refreshSoon]);
 
   const context = useMemo<AppContextValue>(
     () => ({ client, status, settings, dataVersion, reportError, navigate, settingsSaved }),
