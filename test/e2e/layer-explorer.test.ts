@@ -10,7 +10,7 @@ import { writeDockerArchive } from '../support/images.js';
 import { requireTool, runOk } from '../support/run.js';
 import { buildRenderer, CHROMIUM_ARGS, requireChromium, startHeadless, type Headless } from './headless.js';
 
-/** Pictures for the README's desktop section. */
+/** Pictures for docs/console.md (the layer explorer). */
 const SCREENSHOTS = nodePath.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 let dir: string;
