@@ -10,6 +10,7 @@ import type { Store } from '../../server/storage/store.js';
 import { BRIDGE_ERRORS } from '../shared/bridge-codes.js';
 import type { BerthApi, CleanupRunResult, CleanupSettings } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
+import type { Same } from './same-shape.js';
 
 export type CleanupMethod = 'getCleanupRules' | 'saveCleanupRules' | 'planCleanup' | 'runCleanup' | 'getMaintenanceHistory' | 'getStorageUsage' | 'planTagDeletion';
 export type CleanupApi = Pick<BerthApi, CleanupMethod>;
@@ -24,7 +25,6 @@ export interface CleanupHost {
 }
 
 /** Compile-time proof that the server's cleanup shapes are the bridge's (server/ cannot import the bridge). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _shapes: [
   Same<Awaited<ReturnType<typeof planCleanup>>, Awaited<ReturnType<BerthApi['planCleanup']>>>,
   Same<Awaited<ReturnType<typeof storageUsage>>, Awaited<ReturnType<BerthApi['getStorageUsage']>>>,

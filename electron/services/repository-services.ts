@@ -11,12 +11,12 @@ import { BRIDGE_ERRORS } from '../shared/bridge-codes.js';
 import type { BerthApi } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 import type { OpenStore } from './open-store.js';
+import type { Same } from './same-shape.js';
 
 export type RepositoryMethod = 'listRepositories' | 'listTags' | 'searchTags' | 'getManifest' | 'deleteTag' | 'deleteManifest' | 'deleteRepository' | 'layerFiles' | 'imageFiles';
 export type RepositoryApi = Pick<BerthApi, RepositoryMethod>;
 
 /** Compile-time proof that the catalog's shapes are the bridge's shapes (server/ cannot import the bridge). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _shapes: [
   Same<Awaited<ReturnType<CatalogIndex['listRepositories']>>, Awaited<ReturnType<BerthApi['listRepositories']>>>,
   Same<Awaited<ReturnType<typeof getManifestDetail>>, Awaited<ReturnType<BerthApi['getManifest']>>>,

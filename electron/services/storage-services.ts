@@ -3,12 +3,12 @@ import { assertName } from '../../server/oci/names.js';
 import type { GcOptions, GcReport } from '../../server/storage/gc.js';
 import type { BerthApi } from '../shared/bridge.js';
 import type { OpenStore } from './open-store.js';
+import type { Same } from './same-shape.js';
 
 export type StorageMethod = 'getStorage' | 'runGc' | 'listUntagged';
 export type StorageApi = Pick<BerthApi, StorageMethod>;
 
 /** Compile-time proof that the storage summary's shapes are the bridge's (server/ cannot import the bridge). */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _shapes: [
   Same<Awaited<ReturnType<typeof storageSummary>>, Awaited<ReturnType<BerthApi['getStorage']>>>,
   Same<Awaited<ReturnType<typeof runGc>>, Awaited<ReturnType<BerthApi['runGc']>>>,
