@@ -6,7 +6,6 @@ import { importCommand } from './commands/import.js';
 import { ListenError } from './net/listen.js';
 import { serve } from './commands/serve.js';
 import { SERVE_OPTIONS, UsageError, parseCommandArgs, serveConfigFromFlags } from './runtime/flags.js';
-import { certCommand } from './commands/cert.js';
 import { userCommand } from './commands/user.js';
 import { commandUsage, packageVersion } from './commands/help.js';
 import { defaultServiceDeps, serviceCommand } from './commands/service.js';
@@ -48,7 +47,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   gc: (args) => gcCommand(args, out),
   cleanup: (args) => cleanupCommand(args, out),
   import: (args) => importCommand(args, { out, err: (text) => void process.stderr.write(text), tty: process.stderr.isTTY === true }),
-  cert: (args) => certCommand(args, out),
+  // Loaded when it runs: the certificate library holds about 15 MB that a running registry never needs.
+  cert: async (args) => (await import('./commands/cert.js')).certCommand(args, out),
   user: (args) => userCommand(args, out),
   // The package's bin/berth.mjs sits beside dist/ (and server/): ExecStart runs the berth that installed it.
   service: (args) => serviceCommand(args, defaultServiceDeps(out, nodePath.resolve(import.meta.dirname, '..', 'bin', 'berth.mjs'))),
