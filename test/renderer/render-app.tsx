@@ -3,8 +3,8 @@ import { App } from '../../renderer/src/App.js';
 import { FakeBerth } from './fake-berth.js';
 
 // The machine running these is shared and often loaded: give findBy/waitFor room (they return as soon as the
-// condition holds, so passing runs are not slower).
-configure({ asyncUtilTimeout: 15_000 });
+// condition holds, so passing runs are not slower; a failing one still ends well inside the 120 s test limit).
+configure({ asyncUtilTimeout: 60_000 });
 
 /** Renders the whole app on a route with an injected fake client. */
 export function renderApp(fake = new FakeBerth(), hash = '#/'): { fake: FakeBerth; view: RenderResult } {
