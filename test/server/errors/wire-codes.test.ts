@@ -1,6 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BRIDGE_CODE_BY_DOMAIN_KIND, toBridgeError } from '../../../electron/services/bridge-errors.js';
+import { BRIDGE_CODES } from '../../../electron/shared/bridge-codes.js';
 import { allWireCodes, WireCode, wireCodeSpec } from '../../../server/errors/codes.js';
 import { BerthError, DOMAIN_ERROR_KINDS } from '../../../server/errors/domain.js';
 import { toV1Error, V1_BY_KIND } from '../../../server/http/v1/respond.js';
@@ -49,6 +51,14 @@ describe('v2 wire codes', () => {
   });
 });
 
+describe('bridge error codes (the desktop app and the headless console)', () => {
+  it('are each listed once and documented in README.md or docs/', () => {
+    expect(new Set(BRIDGE_CODES).size).toBe(BRIDGE_CODES.length);
+    const docs = documentation();
+    expect(BRIDGE_CODES.filter((code) => !mentions(docs, code))).toEqual([]);
+  });
+});
+
 describe('domain error kinds', () => {
   it('are each mapped in the v2 table, to a registered code', () => {
     expect(Object.keys(V2_BY_KIND).sort()).toEqual([...DOMAIN_ERROR_KINDS].sort());
@@ -67,6 +77,16 @@ describe('domain error kinds', () => {
       expect(v1.status, kind).toBe(V1_BY_KIND[kind].status);
       expect(v1.message, kind).toBe(V1_BY_KIND[kind].message ?? `a ${kind} error`);
       if (v1.status === 500) expect(v1.message, kind).toBe('Internal server error');
+    }
+  });
+
+  it('are each mapped in the bridge table, to a bridge code', () => {
+    expect(Object.keys(BRIDGE_CODE_BY_DOMAIN_KIND).sort()).toEqual([...DOMAIN_ERROR_KINDS].sort());
+    for (const kind of DOMAIN_ERROR_KINDS) {
+      const bridge = toBridgeError(new BerthError(kind, `a ${kind} error`));
+      expect(bridge.code, kind).toBe(BRIDGE_CODE_BY_DOMAIN_KIND[kind]);
+      expect(BRIDGE_CODES, kind).toContain(bridge.code);
+      expect(bridge.message, kind).toBe(`a ${kind} error`);
     }
   });
 });
