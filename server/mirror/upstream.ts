@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { parseChallenge } from './challenge.js';
+import { parseChallenge, type Challenge } from './challenge.js';
 import type { MirrorConfig } from './config.js';
 import { mayCarryCredentials, type CredentialSource } from './credentials.js';
 import { basicHeader, TokenCache } from './token-auth.js';
@@ -24,6 +24,8 @@ export class UpstreamClient {
   private readonly httpsAgent: HttpsAgent;
   /** Learnt from the first challenge, so later requests send credentials up front. */
   private scheme: 'none' | 'basic' | 'bearer' = 'none';
+  /** The upstream's bearer challenge: a scope with no token yet gets one before its first request, not after a 401. */
+  private bearer: Challenge | undefined;
 
   constructor(
     readonly mirror: MirrorConfig,
@@ -52,6 +54,7 @@ export class UpstreamClient {
       const creds = await this.credentials(this.mirror);
       if (challenge.scheme === 'bearer') {
         this.scheme = 'bearer';
+        this.bearer = challenge;
         this.tokens.drop(scope);
         const token = await this.tokens.fetch(challenge, scope, creds);
         res = await this.follow(url, method, { ...options.headers, Authorization: `Bearer ${token}` });
@@ -74,7 +77,7 @@ export class UpstreamClient {
 
   private async authorization(scope: string): Promise<Record<string, string>> {
     if (this.scheme === 'bearer') {
-      const token = this.tokens.cached(scope);
+      const token = this.tokens.cached(scope) ?? (this.bearer ? await this.tokens.fetch(this.bearer, scope, await this.credentials(this.mirror)) : undefined);
       return token ? { Authorization: `Bearer ${token}` } : {};
     }
     if (this.scheme === 'basic') {

@@ -109,9 +109,14 @@ describe('token cache', () => {
     expect(later.statusCode).toBe(200);
     expect(registry.tokens()).toBe(1);
     expect(registry.seenAuth.at(-1)).toBe('Bearer t1:repository:a/b:pull');
+    const unauthenticated = registry.seenAuth.filter((a) => a === '').length;
     const other = await client.get('/v2/c/d/manifests/x', 'c/d');
     other.resume();
+    expect(other.statusCode).toBe(200);
     expect(registry.tokens()).toBe(2);
+    // A new scope asks the realm first: no round trip to collect a 401 it already knows it would get.
+    expect(registry.seenAuth.filter((a) => a === '').length).toBe(unauthenticated);
+    expect(registry.seenAuth.at(-1)).toBe('Bearer t2:repository:c/d:pull');
     client.close();
   });
 
