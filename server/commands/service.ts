@@ -193,6 +193,12 @@ export async function serviceCommand(args: string[], deps: ServiceDeps): Promise
   }
   if (!manage || values['no-enable']) deps.out(`start it with: systemctl${scope} daemon-reload && systemctl${scope} enable --now ${UNIT_NAME}`);
   if (user) deps.out('a user service stops when you log out unless lingering is on: loginctl enable-linger "$USER"');
-  deps.out(`its output: journalctl${user ? ' --user' : ''} -u berth${values.console ? " | grep 'berth console'" : ''}`);
+  deps.out(`its output: journalctl${user ? ' --user' : ''} -u berth`);
+  // The journal holds the console's address only; its token stays in the data folder.
+  if (values.console) {
+    const addrAt = serveFlags.findIndex((flag) => flag === '--console-addr' || flag.startsWith('--console-addr='));
+    const addr = addrAt < 0 ? [] : serveFlags[addrAt]?.includes('=') ? [serveFlags[addrAt] as string] : serveFlags.slice(addrAt, addrAt + 2);
+    deps.out(`the console's link: ${[...(user ? [] : ['sudo']), 'berth', 'console-url', '--root', dataDir, ...addr].map(systemdWord).join(' ')}`);
+  }
   return 0;
 }

@@ -75,6 +75,8 @@ describe('berth service', () => {
     expect(text).toContain(`ExecStart=${process.execPath} ${BERTH_BIN} console --root "${data}" --addr 127.0.0.1:5001 --console-addr 127.0.0.1:5081\n`);
     expect(text).toContain('WantedBy=default.target');
     expect(text).not.toContain('DynamicUser');
+    // The journal gets the console's address only; the link with its token comes from console-url.
+    expect(lines.join('\n')).toContain(`the console's link: berth console-url --root "${data}" --console-addr 127.0.0.1:5081`);
     expect(calls).toEqual([]);
     const runtime = fresh('runtime');
     await verify(unit, true, runtime);
