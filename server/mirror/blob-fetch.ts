@@ -67,6 +67,7 @@ export class BlobFetcher {
     if (res) res.writeHead(200, blobHeaders(digest, size));
     let held: Buffer | undefined;
     const tee = new Transform({
+      highWaterMark: CLIENT_BUFFER,
       transform(chunk: Buffer, _encoding, callback) {
         const previous = held;
         held = chunk;
@@ -74,10 +75,20 @@ export class BlobFetcher {
         else callback(null, chunk);
       },
     });
+    // The client's last chunk goes once the bytes are proven, while the file is still flushed and moved
+    // into place: the commit's fsync is not part of the client's wait.
+    const verified = async (hashed: { digest: Digest; size: number }): Promise<void> => {
+      if (hashed.digest.value !== digest.value || (size !== undefined && hashed.size !== size)) {
+        throw new BerthError('upstream-unavailable', `upstream ${client.mirror.url} sent ${hashed.size} bytes with digest ${hashed.digest.value} for blob ${digest.value}; nothing was cached`);
+      }
+      if (toClient && held) await toClient.write(held);
+      held = undefined;
+      res?.end();
+    };
     const feeding = pipeline(upstream, tee);
     let staged;
     try {
-      staged = await this.store.blobs.stage(tee, { algorithm: digest.algorithm, tag: 'mirror' });
+      staged = await this.store.blobs.stage(tee, { algorithm: digest.algorithm, tag: 'mirror', onHashed: verified });
     } catch (err) {
       upstream.destroy();
       await feeding.catch(() => undefined);
@@ -85,19 +96,22 @@ export class BlobFetcher {
     }
     await feeding.catch(() => undefined);
     try {
-      if (staged.digest.value !== digest.value || (size !== undefined && staged.size !== size)) {
-        throw new BerthError('upstream-unavailable', `upstream ${client.mirror.url} sent ${staged.size} bytes with digest ${staged.digest.value} for blob ${digest.value}; nothing was cached`);
-      }
       await this.store.blobs.adopt(staged.temp, digest);
     } catch (err) {
       await this.store.blobs.discardStaged(staged);
       throw err;
     }
-    if (toClient && held) await toClient.write(held);
-    res?.end();
     return true;
   }
 }
+
+/**
+ * How much of the blob may wait in the client's socket buffer before the fetch waits for the client. Writing
+ * chunk by chunk only after each `drain` made every 64 KiB socket read a write system call of its own and
+ * paused the upstream socket between them; with room to run ahead, chunks that pile up while the socket is
+ * busy go out as one `writev`.
+ */
+const CLIENT_BUFFER = 4 << 20;
 
 /**
  * Writes to the client with backpressure; a client that went away no longer slows the fetch, which goes on
@@ -108,7 +122,8 @@ function clientWriter(res: ServerResponse): { write(chunk: Buffer): Promise<void
     write: (chunk) =>
       new Promise((resolve) => {
         if (res.destroyed || res.writableEnded) return resolve();
-        if (res.write(chunk)) return resolve();
+        res.write(chunk);
+        if (res.writableLength < CLIENT_BUFFER) return resolve();
         const go = (): void => {
           res.off('drain', go);
           res.off('close', go);

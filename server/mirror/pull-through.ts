@@ -46,6 +46,8 @@ export class PullThrough {
   private readonly clients = new Map<MirrorConfig, UpstreamClient>();
   private readonly blobs: BlobFetcher;
   private readonly tagChecks = new Map<string, Promise<StoredManifest | undefined>>();
+  /** Blob pulls in progress, including the commit that follows a streamed answer. */
+  private readonly pulling = new Set<Promise<unknown>>();
   /** When this process last moved a repository's `lastPulledAt` (written at most once per NOTE_EVERY_MS). */
   private readonly noted = new Map<string, number>();
   private readonly log: (line: string) => void;
@@ -136,7 +138,23 @@ export class PullThrough {
    * it), `'sent'` when this call answered the client itself (streaming while caching), or undefined when it
    * is not the mirror's to give (the caller answers BLOB_UNKNOWN).
    */
-  async pullBlob(name: string, digest: Digest, exchange: BlobExchange): Promise<BlobInfo | 'sent' | undefined> {
+  pullBlob(name: string, digest: Digest, exchange: BlobExchange): Promise<BlobInfo | 'sent' | undefined> {
+    const pulling = this.pullBlobNow(name, digest, exchange);
+    this.pulling.add(pulling);
+    const forget = (): void => void this.pulling.delete(pulling);
+    pulling.then(forget, forget);
+    return pulling;
+  }
+
+  /**
+   * Resolves once every blob pull started so far has settled: a streamed blob's client has all its bytes
+   * before the file is flushed, moved into place and linked to the repository.
+   */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.pulling]);
+  }
+
+  private async pullBlobNow(name: string, digest: Digest, exchange: BlobExchange): Promise<BlobInfo | 'sent' | undefined> {
     // A HEAD is how a push asks whether to upload: for a name not cached yet, it must not make the name a
     // mirror, nor be told that a blob exists which the push then never links.
     if (exchange.headOnly && !(await this.records.has(name))) return undefined;
@@ -162,7 +180,16 @@ export class PullThrough {
     }
     // A client resuming with a Range waits for the whole blob, then gets its range from the store.
     const streamTo = exchange.req.headers.range ? undefined : exchange.res;
-    const found = await this.blobs.fetch(target.client, target.remoteName, digest, streamTo);
+    let found: boolean;
+    try {
+      found = await this.blobs.fetch(target.client, target.remoteName, digest, streamTo);
+    } catch (err) {
+      // The client has every byte, verified, before the file is flushed and moved into place: a commit that
+      // fails then costs the cache, not the answer (destroying the socket could cut bytes still in its buffer).
+      if (!streamTo?.writableEnded) throw err;
+      this.log(`berth: mirror: blob ${digest.value} was served but not cached: ${(err as Error).message}`);
+      return 'sent';
+    }
     if (!found) return undefined;
     if (!streamTo) return linked();
     await linked();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, PathNotFoundError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
@@ -35,6 +35,18 @@ export class BlobStore {
 
   async read(digest: Digest, range?: { offset: number; length: number }): Promise<Readable> {
     return this.driver.reader(paths.blobData(digest), range);
+  }
+
+  /**
+   * Writes the blob (or a range) into `destination` and ends it, by the driver's own path when it has one.
+   * `beforeFirstByte` runs once the bytes are found (a missing blob throws before it): the place for headers.
+   */
+  async send(digest: Digest, destination: Writable, range: { offset: number; length: number }, beforeFirstByte: () => void): Promise<void> {
+    if (this.driver.sendTo) return this.driver.sendTo(paths.blobData(digest), destination, { ...range, beforeFirstByte });
+    const body = await this.driver.reader(paths.blobData(digest), range);
+    beforeFirstByte();
+    // pipeline destroys the file stream when the client goes away, and vice versa.
+    await pipeline(body, destination);
   }
 
   async getContent(digest: Digest): Promise<Buffer | undefined> {
@@ -97,22 +109,39 @@ export class BlobStore {
    * Streams bytes to a staging file while hashing them (on the hashing thread), and returns where they are
    * and what they hash to; nothing is visible in the store yet. `onChunk` sees every chunk on the way (for
    * checksums a caller computes alongside, e.g. v1 payload checksums, or the first bytes of an entry).
+   * `onHashed` learns the digest and size as soon as the last byte is hashed, before the file is flushed to
+   * the device (a pull-through fetch finishes its client's answer then); if it throws, nothing is staged.
    */
   async stage(
     source: Readable,
-    options: { algorithm?: DigestAlgorithm | undefined; onChunk?: ((chunk: Buffer) => void) | undefined; signal?: AbortSignal | undefined; tag?: string } = {},
+    options: {
+      algorithm?: DigestAlgorithm | undefined;
+      onChunk?: ((chunk: Buffer) => void) | undefined;
+      onHashed?: ((hashed: { digest: Digest; size: number }) => Promise<void>) | undefined;
+      signal?: AbortSignal | undefined;
+      tag?: string;
+    } = {},
   ): Promise<StagedBlob> {
     const algorithm = options.algorithm ?? 'sha256';
     const hash = createRunningHash(algorithm);
     const temp = paths.ingestData(`${options.tag ?? 'blob'}-${randomUUID()}`);
     const writer = await this.driver.writer(temp, { append: true });
-    const onChunk = options.onChunk;
+    const { onChunk, onHashed } = options;
+    let hashed = 0;
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, done) {
         onChunk?.(chunk);
+        hashed += chunk.byteLength;
         const wait = hash.update(chunk);
         if (wait) wait.then(() => done(null, chunk), done);
         else done(null, chunk);
+      },
+      flush(done) {
+        if (!onHashed) return done();
+        hash
+          .digest()
+          .then((hex) => onHashed({ digest: { algorithm, hex, value: `${algorithm}:${hex}` }, size: hashed }))
+          .then(() => done(), done);
       },
     });
     try {
