@@ -6,6 +6,7 @@ import { createProxySecret, startConfiguredProxy } from '../runtime/proxy.js';
 import { checkStorage, describeStorage, startRegistry } from '../runtime/registry.js';
 import { answerWorkerStartup, receiveWorkerStartup } from '../runtime/worker-startup.js';
 import { describeMirrors } from '../mirror/config.js';
+import { serveFetchLeases } from '../mirror/fetch-leases.js';
 
 /**
  * `berth serve`: the registry in the foreground until SIGINT/SIGTERM. With several workers the primary
@@ -21,6 +22,8 @@ export async function serve(config: BerthConfig, log: (line: string) => void): P
   if (config.workers > 1 && cluster.isPrimary) {
     const secret = createProxySecret(config);
     answerWorkerStartup({ proxySecret: secret });
+    // Workers fetch each upstream blob once between them, not once each.
+    if (config.mirrors) serveFetchLeases();
     for (let i = 0; i < config.workers; i++) cluster.fork();
     let listening = 0;
     cluster.on('listening', (_worker, address) => {

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors/domain.js';
 import type { Digest } from '../oci/digest.js';
 import type { Store } from '../storage/store.js';
+import type { FetchLeases } from './fetch-leases.js';
 import type { UpstreamClient } from './upstream.js';
 import { UpstreamUnavailableError } from './upstream-error.js';
 
@@ -29,7 +30,11 @@ export function blobHeaders(digest: Digest, size: number | undefined): Record<st
 export class BlobFetcher {
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly store: Store) {}
+  /** `leases`: with several worker processes, the one allowed to fetch a digest (see fetch-leases.ts). */
+  constructor(
+    private readonly store: Store,
+    private readonly leases?: FetchLeases,
+  ) {}
 
   /** The fetch of this digest in progress, if any. */
   running(digest: Digest): Promise<void> | undefined {
@@ -39,16 +44,33 @@ export class BlobFetcher {
   /**
    * Starts the fetch (the caller checked `running` first, synchronously before this call). With `res` the
    * bytes are also streamed to that client, and the promise resolves once the response is complete; the
-   * blob is then in the store unless it failed. Returns false when the upstream does not have it.
+   * blob is then in the store unless it failed. Returns false when the upstream does not have it, and
+   * `'stored'` when another worker process fetched it meanwhile (nothing was sent: serve it from the store).
    */
-  fetch(client: UpstreamClient, remoteName: string, digest: Digest, res?: ServerResponse): Promise<boolean> {
+  fetch(client: UpstreamClient, remoteName: string, digest: Digest, res?: ServerResponse): Promise<boolean | 'stored'> {
     let settle!: () => void;
     const done = new Promise<void>((resolve) => (settle = resolve));
     this.inFlight.set(digest.value, done);
-    return this.download(client, remoteName, digest, res).finally(() => {
+    return this.leased(client, remoteName, digest, res).finally(() => {
       this.inFlight.delete(digest.value);
       settle();
     });
+  }
+
+  private async leased(client: UpstreamClient, remoteName: string, digest: Digest, res: ServerResponse | undefined): Promise<boolean | 'stored'> {
+    const leases = this.leases;
+    if (!leases) return this.download(client, remoteName, digest, res);
+    // 'done' means another worker finished: its blob is in the store, unless its fetch failed (then ask again,
+    // a few times at most: past that, fetching without the lease only costs a second download).
+    for (let asked = 1; (await leases.acquire(digest.value)) === 'done'; asked++) {
+      if (await this.store.blobs.stat(digest)) return 'stored';
+      if (asked === 3) return this.download(client, remoteName, digest, res);
+    }
+    try {
+      return await this.download(client, remoteName, digest, res);
+    } finally {
+      leases.release(digest.value);
+    }
   }
 
   private async download(client: UpstreamClient, remoteName: string, digest: Digest, res: ServerResponse | undefined): Promise<boolean> {

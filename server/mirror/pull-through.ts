@@ -8,6 +8,7 @@ import type { Store } from '../storage/store.js';
 import { BlobFetcher, blobHeaders } from './blob-fetch.js';
 import type { MirrorConfig } from './config.js';
 import { configCredentials, type CredentialSource } from './credentials.js';
+import type { FetchLeases } from './fetch-leases.js';
 import { fetchUpstreamManifest, upstreamTagDigest } from './manifest-fetch.js';
 import { MirrorRoutes, type UpstreamRoute } from './routes.js';
 import { UpstreamClient } from './upstream.js';
@@ -17,6 +18,8 @@ export interface PullThroughOptions {
   readonly credentials?: CredentialSource;
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
+  /** With several worker processes: which one fetches a blob (`clusterFetchLeases()`). */
+  readonly leases?: FetchLeases | undefined;
 }
 
 /** The request a blob hook answers. */
@@ -60,7 +63,7 @@ export class PullThrough {
   ) {
     this.routes = new MirrorRoutes(mirrors);
     this.records = store.mirrorRecords;
-    this.blobs = new BlobFetcher(store);
+    this.blobs = new BlobFetcher(store, options.leases);
     const credentials = options.credentials ?? configCredentials;
     for (const mirror of mirrors) this.clients.set(mirror, new UpstreamClient(mirror, credentials));
     this.log = options.log ?? (() => undefined);
@@ -180,7 +183,7 @@ export class PullThrough {
     }
     // A client resuming with a Range waits for the whole blob, then gets its range from the store.
     const streamTo = exchange.req.headers.range ? undefined : exchange.res;
-    let found: boolean;
+    let found: boolean | 'stored';
     try {
       found = await this.blobs.fetch(target.client, target.remoteName, digest, streamTo);
     } catch (err) {
@@ -191,7 +194,7 @@ export class PullThrough {
       return 'sent';
     }
     if (!found) return undefined;
-    if (!streamTo) return linked();
+    if (!streamTo || found === 'stored') return linked();
     await linked();
     return 'sent';
   }

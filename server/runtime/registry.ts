@@ -10,6 +10,7 @@ import { LazyS3Driver } from '../storage/drivers/lazy-s3.js';
 import { LocalDriver } from '../storage/drivers/local.js';
 import { createStore, type Store } from '../storage/store.js';
 import { listen, formatAddress } from '../net/listen.js';
+import { clusterFetchLeases } from '../mirror/fetch-leases.js';
 import { PullThrough } from '../mirror/pull-through.js';
 
 export interface RunningRegistry {
@@ -58,7 +59,7 @@ export async function startRegistry(config: BerthConfig, log: (line: string) => 
   const v1 = config.v1.enabled
     ? createV1Router({ store, onServerError: (err, req) => log(describeServerError(err, req)) })
     : undefined;
-  const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log }) : undefined;
+  const mirror = config.mirrors ? new PullThrough(store, config.mirrors, { log, leases: clusterFetchLeases() }) : undefined;
   const handler = createServer({ store, log, trustedProxySecret: proxySecret, v1, mirror });
   const server = createHttpServer({ keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, handler);
   const address = await listen(server, config.addr);

@@ -121,6 +121,31 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
     expect(toUpstream.count('GET', `/blobs/${layer}`)).toBe(1);
   });
 
+  it('with --workers 2, two clients on two workers fetch a layer from the upstream once between them', async () => {
+    await pushToUpstream('big/workers:1', [24 * 1024 * 1024]);
+    const manifest = JSON.parse(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${upstream.address}/big/workers:1`)) as { layers: { digest: string }[] };
+    const layer = manifest.layers[0]?.digest as string;
+    const workers = await startBerth({ args: ['--workers', '2', '--mirror', `up=${toUpstream.url}`] });
+    try {
+      expect((await httpOnce(`${workers.url}/v2/up/big/workers/manifests/1`)).status).toBe(200);
+      const release = toUpstream.holdBlobs();
+      // Two new connections in a row: the cluster hands them to the two workers in turn.
+      const gets = [httpOnce(`${workers.url}/v2/up/big/workers/blobs/${layer}`), httpOnce(`${workers.url}/v2/up/big/workers/blobs/${layer}`)];
+      while (toUpstream.count('GET', `/blobs/${layer}`) < 1) await new Promise((r) => setTimeout(r, 50));
+      // The second worker had its chance to ask the upstream too (it waits for the first one's lease instead).
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      for (const got of await Promise.all(gets)) {
+        expect(got.status).toBe(200);
+        expect(`sha256:${createHash('sha256').update(got.body).digest('hex')}`).toBe(layer);
+      }
+      expect(toUpstream.count('GET', `/blobs/${layer}`)).toBe(1);
+    } finally {
+      await workers.stop();
+      removeDir(workers.root);
+    }
+  });
+
   it('never caches or serves complete a blob whose upstream bytes do not match its digest', async () => {
     await pushToUpstream('bad/img:1', [3 * 1024 * 1024]);
     const manifest = JSON.parse(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${upstream.address}/bad/img:1`)) as { layers: { digest: string; size: number }[] };
