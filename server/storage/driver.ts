@@ -42,6 +42,11 @@ export interface StorageDriver {
   putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void>;
   /** Streams a file or a range of it; throws `PathNotFoundError` when it does not exist. */
   reader(path: string, options?: ReadOptions): Promise<Readable>;
+  /**
+   * Optional: writes a file or a range of it into `destination` and ends it, with less memory and CPU than
+   * piping `reader` there. Throws `PathNotFoundError` before `beforeFirstByte` when the file does not exist.
+   */
+  sendTo?(path: string, destination: Writable, options?: ReadOptions & { beforeFirstByte?: () => void }): Promise<void>;
   /** A writer at `path`; `append` continues an existing file (resumable uploads). */
   writer(path: string, options: { append: boolean }): Promise<FileWriter>;
   /** Names of the direct children of a directory; empty when it does not exist. */

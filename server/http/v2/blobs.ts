@@ -1,4 +1,3 @@
-import { pipeline } from 'node:stream/promises';
 import { BerthError, RangeNotSatisfiableError } from '../../errors/domain.js';
 import { parseDigest } from '../../oci/digest.js';
 import { sendEmpty } from './respond.js';
@@ -62,10 +61,7 @@ export const getBlob: V2Handler = async ({ req, res, store, name, param, headOnl
     res.end();
     return;
   }
-  const body = await store.blobs.read(digest, { offset: start, length });
-  res.writeHead(range ? 206 : 200, headers);
-  // pipeline destroys the file stream when the client goes away, and vice versa.
-  await pipeline(body, res);
+  await store.blobs.send(digest, res, { offset: start, length }, () => res.writeHead(range ? 206 : 200, headers));
 };
 
 /** `DELETE /v2/<name>/blobs/<digest>`: drops the repository's link; the bytes go at the next GC. */

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, createWriteStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { BerthError, PathNotFoundError } from '../../errors/domain.js';
 import type { FileInfo, FileWriter, ReadOptions, StorageDriver } from '../driver.js';
 import { paths } from '../paths.js';
+import { sendFileRange } from './file-sender.js';
 
 /** Large buffers roughly double streaming throughput compared with Node's 16/64 KiB defaults. */
 const STREAM_CHUNK = 1 << 20;
@@ -92,6 +93,24 @@ export class LocalDriver implements StorageDriver {
       return Readable.from([]);
     }
     return fh.createReadStream({ start, end, highWaterMark: READ_CHUNK, autoClose: true });
+  }
+
+  async sendTo(path: string, destination: Writable, options: ReadOptions & { beforeFirstByte?: () => void } = {}): Promise<void> {
+    let fh: fs.FileHandle;
+    try {
+      fh = await fs.open(this.fullPath(path), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+    } catch (err) {
+      if (isMissing(err)) throw new PathNotFoundError(this.name, path);
+      throw err;
+    }
+    try {
+      const start = options.offset ?? 0;
+      const length = options.length ?? Math.max(0, (await fh.stat()).size - start);
+      options.beforeFirstByte?.();
+      await sendFileRange(fh, destination, start, length);
+    } finally {
+      await fh.close();
+    }
   }
 
   async writer(path: string, options: { append: boolean }): Promise<FileWriter> {

@@ -1,0 +1,74 @@
+import type { FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+
+/**
+ * Sends a range of an open file into a writable (a blob GET's response) through two reused buffers: one is
+ * read into while the other is being written. Piping a read stream instead allocates a fresh buffer per
+ * read, which lies in memory until the garbage collector notices it: measured on a 1 GiB GET, 32-44 MB of
+ * buffers waiting for collection and its mark-compact runs.
+ *
+ * The buffers live in a WebAssembly.Memory because it is page-aligned. A plain Buffer of this size
+ * starts 16 bytes into a page (the allocator's header), and the kernel's copy from the page cache into a
+ * buffer misaligned that way measured three times slower than into an aligned one (1 GiB GET: 1.25-1.37
+ * server CPU-s against 0.58-0.79).
+ */
+const CHUNK = 2 << 20;
+const WASM_PAGE = 64 << 10;
+/** Idle pairs kept for the next transfers; more concurrent GETs allocate more and drop them after. */
+const KEPT = 4;
+
+type Pair = readonly [Buffer, Buffer];
+const idle: Pair[] = [];
+
+function takePair(): Pair {
+  const kept = idle.pop();
+  if (kept) return kept;
+  const pages = (2 * CHUNK) / WASM_PAGE;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  return [Buffer.from(memory.buffer, 0, CHUNK), Buffer.from(memory.buffer, CHUNK, CHUNK)];
+}
+
+/** Resolves once the destination has taken `chunk` (its write callback), so the buffer may be read into again. */
+function write(destination: Writable, chunk: Buffer, closed: Promise<never>): Promise<void> {
+  const taken = new Promise<void>((resolve, reject) => {
+    destination.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+  return Promise.race([taken, closed]);
+}
+
+/** Writes `length` bytes of `file` from `start` into `destination`, then ends it. The caller closes `file`. */
+export async function sendFileRange(file: FileHandle, destination: Writable, start: number, length: number): Promise<void> {
+  // A destination closed early (the client went away) fails the transfer instead of leaving it waiting.
+  const closed = finished(destination).then(() => {
+    throw new Error('the destination finished before the file was sent');
+  });
+  closed.catch(() => undefined);
+  const pair = takePair();
+  let position = start;
+  let left = length;
+  let turn = 0;
+  let writing: Promise<void> | undefined;
+  try {
+    while (left > 0) {
+      const buffer = pair[turn] as Buffer;
+      turn ^= 1;
+      const { bytesRead } = await file.read(buffer, 0, Math.min(CHUNK, left), position);
+      if (bytesRead === 0) throw new Error(`the file ended ${left} bytes before the range`);
+      position += bytesRead;
+      left -= bytesRead;
+      await writing;
+      writing = write(destination, buffer.subarray(0, bytesRead), closed);
+      writing.catch(() => undefined);
+    }
+    await writing;
+  } catch (err) {
+    // As pipeline would: the client sees the answer cut short, not a complete-looking one.
+    destination.destroy(err as Error);
+    throw err;
+  }
+  // Reused only after a clean end: on a failure a buffer may still be queued in the destination.
+  if (idle.length < KEPT) idle.push(pair);
+  destination.end();
+  await finished(destination);
+}
