@@ -25,8 +25,14 @@ function takePair(): Pair {
   const kept = idle.pop();
   if (kept) return kept;
   const pages = (2 * CHUNK) / WASM_PAGE;
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  return [Buffer.from(memory.buffer, 0, CHUNK), Buffer.from(memory.buffer, CHUNK, CHUNK)];
+  let memory: ArrayBuffer;
+  try {
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
+  } catch {
+    // Each memory reserves guard address space; with very many transfers at once V8 may refuse one.
+    memory = new ArrayBuffer(2 * CHUNK);
+  }
+  return [Buffer.from(memory, 0, CHUNK), Buffer.from(memory, CHUNK, CHUNK)];
 }
 
 /** Resolves once the destination has taken `chunk` (its write callback), so the buffer may be read into again. */
