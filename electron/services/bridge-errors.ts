@@ -16,8 +16,10 @@ export class ServiceError extends Error {
 
 /**
  * The bridge code of each domain error kind (server/errors/domain.ts), as the v2 and v1 wire tables map the same
- * kinds for their protocols. What is missing or malformed is the caller's to fix; the rest come from pushes,
- * imports and the disk, which no bridge call causes by its input, so they stay INTERNAL with their message.
+ * kinds for their protocols. What is missing is NOT_FOUND; what is malformed, including an archive handed to an
+ * import whose bytes do not match what it claims, is the caller's input to fix; an upstream the cache cannot reach
+ * or a full disk is a facility that is not there now; a push to a mirrored name contradicts the configuration.
+ * Only a store that fails for another reason is INTERNAL, with its message.
  */
 export const BRIDGE_CODE_BY_DOMAIN_KIND: Record<DomainErrorKind, BridgeCode> = {
   'blob-not-found': BRIDGE_ERRORS.notFound,
@@ -29,17 +31,17 @@ export const BRIDGE_CODE_BY_DOMAIN_KIND: Record<DomainErrorKind, BridgeCode> = {
   'name-invalid': BRIDGE_ERRORS.invalidInput,
   'tag-invalid': BRIDGE_ERRORS.invalidInput,
   'manifest-invalid': BRIDGE_ERRORS.invalidInput,
-  'digest-mismatch': BRIDGE_ERRORS.internal,
-  'size-mismatch': BRIDGE_ERRORS.internal,
-  'manifest-blob-unknown': BRIDGE_ERRORS.internal,
-  'manifest-too-large': BRIDGE_ERRORS.internal,
-  'upload-offset': BRIDGE_ERRORS.internal,
-  'range-not-satisfiable': BRIDGE_ERRORS.internal,
-  unsupported: BRIDGE_ERRORS.internal,
-  'archive-invalid': BRIDGE_ERRORS.internal,
-  'upstream-unavailable': BRIDGE_ERRORS.internal,
-  'mirror-read-only': BRIDGE_ERRORS.internal,
-  'storage-full': BRIDGE_ERRORS.internal,
+  'digest-mismatch': BRIDGE_ERRORS.invalidInput,
+  'size-mismatch': BRIDGE_ERRORS.invalidInput,
+  'manifest-blob-unknown': BRIDGE_ERRORS.invalidInput,
+  'manifest-too-large': BRIDGE_ERRORS.invalidInput,
+  'upload-offset': BRIDGE_ERRORS.invalidInput,
+  'range-not-satisfiable': BRIDGE_ERRORS.invalidInput,
+  unsupported: BRIDGE_ERRORS.invalidInput,
+  'archive-invalid': BRIDGE_ERRORS.invalidInput,
+  'upstream-unavailable': BRIDGE_ERRORS.unavailable,
+  'mirror-read-only': BRIDGE_ERRORS.conflict,
+  'storage-full': BRIDGE_ERRORS.unavailable,
   storage: BRIDGE_ERRORS.internal,
 };
 
