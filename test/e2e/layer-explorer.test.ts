@@ -10,8 +10,13 @@ import { writeDockerArchive } from '../support/images.js';
 import { requireTool, runOk } from '../support/run.js';
 import { buildRenderer, CHROMIUM_ARGS, requireChromium, startHeadless, type Headless } from './headless.js';
 
-/** Pictures for docs/console.md (the layer explorer). */
-const SCREENSHOTS = nodePath.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+/**
+ * Pictures for docs/console.md (the layer explorer): a test run writes them under test/artifacts, so running the
+ * tests leaves the checkout clean; BERTH_UPDATE_DOCS_SCREENSHOTS=1 writes them into docs/screenshots instead.
+ */
+const SCREENSHOTS = process.env.BERTH_UPDATE_DOCS_SCREENSHOTS === '1'
+  ? nodePath.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots')
+  : nodePath.resolve(import.meta.dirname, '..', 'artifacts', 'e2e');
 
 let dir: string;
 let server: Headless | undefined;
