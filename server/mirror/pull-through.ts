@@ -164,12 +164,18 @@ export class PullThrough {
     const target = await this.target(name);
     if (!target) return undefined;
     const linked = async (): Promise<BlobInfo | undefined> => {
-      await this.store.repositories.linkBlob(name, digest);
-      const blob = await this.store.repositories.statBlob(name, digest);
-      // Throttled (the manifest fetch just wrote the record; one write per blob would queue behind it),
-      // except when there is no record: a link without one would make the repository pass for the user's.
-      if (blob) await ((await this.records.has(name)) ? this.noteUse(target, name) : this.touch(target, name));
-      return blob;
+      // An eviction of this repository can remove the new link before it is read back: this pull is a new
+      // use of the name, so it links again (a few times at most) rather than answering BLOB_UNKNOWN.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if (!(await this.store.repositories.linkBlob(name, digest))) return undefined;
+        const blob = await this.store.repositories.statBlob(name, digest);
+        if (!blob) continue;
+        // Throttled (the manifest fetch just wrote the record; one write per blob would queue behind it),
+        // except when there is no record: a link without one would make the repository pass for the user's.
+        await ((await this.records.has(name)) ? this.noteUse(target, name) : this.touch(target, name));
+        return blob;
+      }
+      return undefined;
     };
     // Another repository (or another mirror name) may have fetched it already.
     if (await this.store.blobs.stat(digest)) return linked();
