@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { getManifestDetail } from '../../server/catalog/manifest-detail.js';
 import { withBadges } from '../../server/catalog/referrer-badges.js';
-import type { CatalogIndex } from '../../server/catalog/catalog-index.js';
 import { isBerthError } from '../../server/errors/domain.js';
 import { imageFiles, layerFiles } from '../../server/layers/image-files.js';
 import { LayerFilesCache } from '../../server/layers/layer-cache.js';
@@ -11,19 +10,9 @@ import { BRIDGE_ERRORS } from '../shared/bridge-codes.js';
 import type { BerthApi } from '../shared/bridge.js';
 import { ServiceError } from './bridge-errors.js';
 import type { OpenStore } from './open-store.js';
-import type { Same } from './same-shape.js';
 
 export type RepositoryMethod = 'listRepositories' | 'listTags' | 'searchTags' | 'getManifest' | 'deleteTag' | 'deleteManifest' | 'deleteRepository' | 'layerFiles' | 'imageFiles';
 export type RepositoryApi = Pick<BerthApi, RepositoryMethod>;
-
-/** Compile-time proof that the catalog's shapes are the bridge's shapes (server/ cannot import the bridge). */
-const _shapes: [
-  Same<Awaited<ReturnType<CatalogIndex['listRepositories']>>, Awaited<ReturnType<BerthApi['listRepositories']>>>,
-  Same<Awaited<ReturnType<typeof getManifestDetail>>, Awaited<ReturnType<BerthApi['getManifest']>>>,
-  Same<Awaited<ReturnType<typeof layerFiles>>, Awaited<ReturnType<BerthApi['layerFiles']>>>,
-  Same<Awaited<ReturnType<typeof imageFiles>>, Awaited<ReturnType<BerthApi['imageFiles']>>>,
-] = [true, true, true, true];
-void _shapes;
 
 /** A blob that is not a tar is the caller's mistake (an artifact's file), not the server's. */
 async function explore<T>(run: () => Promise<T>): Promise<T> {

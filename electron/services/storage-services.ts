@@ -3,18 +3,9 @@ import { assertName } from '../../server/oci/names.js';
 import type { GcOptions, GcReport } from '../../server/storage/gc.js';
 import type { BerthApi } from '../shared/bridge.js';
 import type { OpenStore } from './open-store.js';
-import type { Same } from './same-shape.js';
 
 export type StorageMethod = 'getStorage' | 'runGc' | 'listUntagged';
 export type StorageApi = Pick<BerthApi, StorageMethod>;
-
-/** Compile-time proof that the storage summary's shapes are the bridge's (server/ cannot import the bridge). */
-const _shapes: [
-  Same<Awaited<ReturnType<typeof storageSummary>>, Awaited<ReturnType<BerthApi['getStorage']>>>,
-  Same<Awaited<ReturnType<typeof runGc>>, Awaited<ReturnType<BerthApi['runGc']>>>,
-  Same<Awaited<ReturnType<typeof listUntagged>>, Awaited<ReturnType<BerthApi['listUntagged']>>>,
-] = [true, true, true];
-void _shapes;
 
 export interface StorageHost {
   /** The configuration's gc options (grace periods), read at each run. */

@@ -8,50 +8,18 @@ import { z } from 'zod';
 import { cleanupRuleSchema, cleanupSettingsSchema } from '../../server/cleanup/rules.js';
 import type { Envelope } from './bridge-codes.js';
 import type { BerthMethod } from './methods.js';
+import type {
+  GcResult, ListQuery, ManifestDetail, ReclaimableLater, RepositorySummary, StorageSummary, TagSummary, UntaggedManifestSummary,
+} from '../../server/catalog/types.js';
+import type { ImageFiles, LayerFiles } from '../../server/layers/types.js';
 
-export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
-/** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
-export interface TagSummary { repository: string; tag: string; digest: string; mediaType: string; sizeBytes: number; created: string | null; pushed: string | null; platforms: string[]; badges?: ReferrerBadge[] }
-/** What is attached to a tag's digest: a signature, an SBOM, an attestation (referrers or cosign's tags). */
-export type ReferrerBadge = 'signed' | 'sbom' | 'attestation';
-/** `title`: an artifact file's name (the `org.opencontainers.image.title` annotation). */
-export interface LayerInfo { digest: string; mediaType: string; size: number; title?: string }
-/** An index entry; `attests`: the image a buildx attestation manifest is about (its platform then reads `attestation`). */
-export interface ManifestChild { digest: string; mediaType: string; size: number; platform: string; imageSize?: number; attests?: string }
-export interface HistoryEntry { created: string | null; createdBy: string; emptyLayer: boolean; comment?: string }
-export interface ImageConfigSummary {
-  architecture?: string; os?: string; created?: string; env: string[]; labels: Record<string, string>;
-  entrypoint: string[]; cmd: string[]; workingDir?: string; user?: string; history: HistoryEntry[];
-  exposedPorts: string[]; volumes: string[]; healthcheck?: Healthcheck; stopSignal?: string;
-}
-/** Durations in seconds (the config keeps nanoseconds). */
-export interface Healthcheck { test: string[]; interval?: number; timeout?: number; startPeriod?: number; retries?: number }
-export interface ReferrerInfo { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }
-export interface ManifestDetail {
-  repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];
-  /** Entries of an index / manifest list; empty for an image manifest. */
-  children: ManifestChild[];
-  layers: LayerInfo[];
-  /** Set for artifacts (signatures, SBOMs, attestations): what they are, and what they are about. */
-  artifactType?: string; subject?: { digest: string; mediaType: string };
-  config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
-}
-/** Why gc keeps a blob; `untagged`: only untagged manifests use it, `*-recent`: the grace period has not ended. */
-export type GcKeepReason = 'referenced' | 'v1' | 'untagged' | 'untagged-recent' | 'recent';
-/** What becomes reclaimable once grace periods end: bytes, and the first and last moment. */
-export interface ReclaimableLater { bytes: number; from: string | null; until: string | null }
-export interface GcKept { reason: GcKeepReason; count: number; bytes: number }
-/** `reclaimableBytes`: what a gc that also deletes untagged manifests frees now. */
-export interface StorageSummary {
-  bytesUsed: number; reclaimableBytes: number; blobCount: number; repositoryCount: number; tagCount: number;
-  untaggedManifestCount: number; reclaimableLater: ReclaimableLater; kept: GcKept[];
-}
-export interface GcResult {
-  dryRun: boolean; deleteUntagged: boolean; blobsRemoved: { digest: string; size: number }[]; bytesFreed: number; uploadsRemoved: number;
-  manifestsRemoved: { repository: string; digest: string; size: number }[]; reclaimableLater: ReclaimableLater; kept: GcKept[];
-}
-/** A manifest of a repository no tag points to; `reclaimableAt`: when gc --delete-untagged may remove it (null: now). */
-export interface UntaggedManifestSummary { repository: string; digest: string; mediaType: string; sizeBytes: number; reclaimableAt: string | null }
+// The catalog's and the layer explorer's answers are the server's own types (type-only: erased at build).
+export type {
+  GcKeepReason, GcKept, GcResult, Healthcheck, HistoryEntry, ImageConfigSummary, LayerInfo, ListQuery, ManifestChild,
+  ManifestDetail, ReclaimableLater, ReferrerBadge, ReferrerInfo, RepositorySummary, StorageSummary, TagSummary,
+  UntaggedManifestSummary,
+} from '../../server/catalog/types.js';
+export type { ImageFileEntry, ImageFiles, LayerChange, LayerEntry, LayerEntryType, LayerFiles, LayerFilesSummary } from '../../server/layers/types.js';
 export type ListenerState = { state: 'running'; address: string } | { state: 'stopped' } | { state: 'error'; message: string };
 /** `registryOpenWithoutPassword`: the plain registry port is bound beyond loopback (the user chose so, by name). */
 export interface ServiceStatus { registry: ListenerState; proxy: ListenerState; registryOpenWithoutPassword: boolean; hostname: string; v1Enabled: boolean; storagePath: string; version: string }
@@ -102,16 +70,6 @@ export interface DockerLoginInfo {
   /** Where “Link the helper” would put it, and whether that asks for administrator rights (null: not offered). */
   helperLink: { dir: string; elevated: boolean } | null;
 }
-/** Layer explorer: a layer's files; `change` only when listed within an image (against the layers below). */
-export type LayerEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque' | 'other';
-export type LayerChange = 'added' | 'changed' | 'deleted' | 'unchanged';
-export interface LayerEntry { path: string; size: number; type: LayerEntryType; mode: number; linkTarget?: string; change?: LayerChange }
-export interface LayerFiles { digest: string; entries: LayerEntry[]; truncated: boolean }
-/** `files` null: not a tar layer (an artifact's file). */
-export interface LayerFilesSummary { digest: string; mediaType: string; size: number; files: number | null; bytes: number; added: number; changed: number; deleted: number }
-export interface ImageFileEntry extends LayerEntry { layer: number }
-export interface ImageFiles { layers: LayerFilesSummary[]; largest: ImageFileEntry[]; matches: ImageFileEntry[]; matchesTruncated: boolean }
-export interface ListQuery { query?: string; sort?: 'name' | 'lastPushed' | 'size'; direction?: 'asc' | 'desc'; offset?: number; limit?: number }
 /** Pull-through cache: a repository cached from an upstream; `lastCheckedAt`: the latest tag check there (ISO times). */
 export interface CachedRepository { name: string; upstream: string; remoteName: string; lastPulledAt: string; lastCheckedAt: string | null }
 /** `bytes`: only cached repositories use them (what evicting them all frees); `sharedBytes`: also used by your own. */

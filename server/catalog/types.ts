@@ -1,6 +1,6 @@
 /**
- * The shapes the catalog answers with. They match the desktop bridge's types structurally (the server
- * cannot import the app), and `electron/services` checks that at compile time.
+ * The shapes the catalog answers with. The desktop bridge (electron/shared/bridge.ts) re-exports them as its
+ * own, so they hold types only and import nothing: the renderer's typecheck (DOM, no Node types) reads them too.
  */
 export interface RepositorySummary { name: string; tagCount: number; sizeBytes: number; lastPushed: string | null }
 /** `created`: the image config's date; `pushed`: when the tag last moved in this registry. */
@@ -15,17 +15,19 @@ export interface ImageConfigSummary {
 }
 /** Durations in seconds (the config keeps nanoseconds). */
 export interface Healthcheck { test: string[]; interval?: number; timeout?: number; startPeriod?: number; retries?: number }
+/** `title`: an artifact file's name (the `org.opencontainers.image.title` annotation). */
+export interface LayerInfo { digest: string; mediaType: string; size: number; title?: string }
 /** An index entry; `attests`: the image a buildx attestation manifest is about (its platform then reads `attestation`). */
 export interface ManifestChild { digest: string; mediaType: string; size: number; platform: string; imageSize?: number; attests?: string }
+export interface ReferrerInfo { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }
 export interface ManifestDetail {
   repository: string; reference: string; digest: string; mediaType: string; sizeBytes: number; tags: string[];
+  /** Entries of an index / manifest list; empty for an image manifest. */
   children: ManifestChild[];
-  layers: { digest: string; mediaType: string; size: number; title?: string }[];
+  layers: LayerInfo[];
   /** Set for artifacts (signatures, SBOMs, attestations): what they are, and what they are about. */
   artifactType?: string; subject?: { digest: string; mediaType: string };
-  config: ImageConfigSummary | null;
-  referrers: { digest: string; mediaType: string; artifactType?: string; size: number; annotations: Record<string, string> }[];
-  raw: string;
+  config: ImageConfigSummary | null; referrers: ReferrerInfo[]; raw: string;
 }
 /** Why gc keeps a blob; `untagged`: only untagged manifests use it, `*-recent`: the grace period has not ended. */
 export type GcKeepReason = 'referenced' | 'v1' | 'untagged' | 'untagged-recent' | 'recent';

@@ -1,6 +1,6 @@
 /**
- * What the layer explorer answers with. Like server/catalog/types.ts, these match the desktop bridge's
- * types structurally (the server cannot import the app); electron/services checks that at compile time.
+ * What the layer explorer answers with. Like server/catalog/types.ts, the desktop bridge re-exports these as its
+ * own, so they hold types only and import nothing.
  */
 export type LayerEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'whiteout' | 'opaque' | 'other';
 /** Against the layers below: `unchanged` is a folder the layer lists again (tars repeat parent folders). */
