@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
-import type { BerthConfig } from '../../server/config.js';
-import type { BerthApi, BerthEvent, ImportJob, Settings } from '../shared/bridge.js';
+import type { BerthApi, BerthEvent, ImportJob } from '../shared/bridge.js';
 import { AppCleanup } from './cleanup-services.js';
 import { ImportJobs } from './import-jobs.js';
 import { createImportApi, importStream, type ImportStreamOptions } from './import-services.js';
@@ -11,24 +10,15 @@ import { OpenStore } from './open-store.js';
 import type { OsOptions } from './os-context.js';
 import { createOsApi } from './os-services.js';
 import { createRepositoryApi } from './repository-services.js';
-import { AppSettings } from './settings-services.js';
+import { AppSettings, type SettingsOptions } from './settings-services.js';
 import { createStorageApi } from './storage-services.js';
 
-export interface ServiceOptions {
-  /** The resolved configuration (defaults < YAML < env < flags): the base that saved settings refine. */
-  readonly config: BerthConfig;
-  /** Where settings.json lives. */
-  readonly dataDir: string;
-  readonly version: string;
-  readonly log: (line: string) => void;
-  /** Values that win over saved settings (flags given on the command line). */
-  readonly overrides?: Partial<Settings>;
+/** The settings' options (configuration, data folder, version, log, overrides) and those of the other features. */
+export interface ServiceOptions extends SettingsOptions {
   readonly importer?: () => Promise<ImportArchive>;
   readonly catalogRefreshMs?: number;
   /** Quiet time after a push before the after-push cleanup runs (default a minute). */
   readonly cleanupDebounceMs?: number;
-  /** Called after settings were applied and saved (the desktop app sets its login item from it). */
-  readonly onSettingsSaved?: (settings: Settings) => void;
   /** OS dependencies of the users/certificate/trust/hosts features (electron/os); defaults are the real ones. */
   readonly os?: Omit<OsOptions, 'dataDir' | 'config'>;
 }

@@ -280,27 +280,22 @@ export class RepositoryStore {
   }
 
   async listRevisions(name: string): Promise<Digest[]> {
-    const out: Digest[] = [];
-    for (const algorithm of await this.driver.list(paths.revisionsDir(name))) {
-      for (const hex of await this.driver.list(paths.revisionsDir(name, algorithm))) {
-        try {
-          out.push(parseDigest(`${algorithm}:${hex}`));
-        } catch {
-          // not a revision folder
-        }
-      }
-    }
-    return out;
+    return this.listDigestFolders((algorithm) => paths.revisionsDir(name, algorithm));
   }
 
   async listBlobLinks(name: string): Promise<Digest[]> {
+    return this.listDigestFolders((algorithm) => paths.layerLinksDir(name, algorithm));
+  }
+
+  /** The digests of an `<algorithm>/<hex>` tree (`dir()` its root, `dir(algorithm)` one algorithm's folder). */
+  private async listDigestFolders(dir: (algorithm?: string) => string): Promise<Digest[]> {
     const out: Digest[] = [];
-    for (const algorithm of await this.driver.list(paths.layerLinksDir(name))) {
-      for (const hex of await this.driver.list(paths.layerLinksDir(name, algorithm))) {
+    for (const algorithm of await this.driver.list(dir())) {
+      for (const hex of await this.driver.list(dir(algorithm))) {
         try {
           out.push(parseDigest(`${algorithm}:${hex}`));
         } catch {
-          // not a link folder
+          // a folder that is not a digest
         }
       }
     }

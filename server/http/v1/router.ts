@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeyedMutex } from '../../fs/keyed-mutex.js';
 import type { Store } from '../../storage/store.js';
 import { V1Images } from '../../storage/v1-derived.js';
-import type { ProtocolHandler } from '../protocol.js';
+import { prepareErrorAnswer, type ProtocolHandler, type ServerErrorListener } from '../protocol.js';
 import type { RequestTarget } from '../request.js';
 import type { V1Context, V1Handler, V1Repository } from './context.js';
 import { getImageJson, putImageJson, putChecksum, getAncestry } from './images.js';
@@ -48,8 +48,7 @@ const ROUTES: readonly Route[] = [
 
 export interface V1RouterOptions {
   readonly store: Store;
-  /** Called once for every 5xx, with the underlying error (never for client mistakes). */
-  readonly onServerError?: (err: unknown, req: IncomingMessage) => void;
+  readonly onServerError?: ServerErrorListener;
 }
 
 /** The v1 protocol handler for `createServer({ v1 })`. */
@@ -70,9 +69,7 @@ export function createV1Router(options: V1RouterOptions): ProtocolHandler {
       await handler(ctx);
     } catch (err) {
       const v1 = toV1Error(err);
-      if (v1.status >= 500) options.onServerError?.(err, req);
-      // A request whose body we did not read must not be left half-read on a kept-alive connection.
-      if (!req.readableEnded && !req.destroyed) res.setHeader('Connection', 'close');
+      prepareErrorAnswer(req, res, v1.status, err, options.onServerError);
       sendV1Error(res, v1, headOnly);
     }
   };

@@ -3,6 +3,7 @@ import { WireCode } from '../../errors/codes.js';
 import { assertName } from '../../oci/names.js';
 import type { PullThrough } from '../../mirror/pull-through.js';
 import type { Store } from '../../storage/store.js';
+import { prepareErrorAnswer, type ServerErrorListener } from '../protocol.js';
 import type { RequestTarget } from '../request.js';
 import { getBase } from './base.js';
 import { deleteBlob, getBlob } from './blobs.js';
@@ -39,8 +40,7 @@ const ROUTES: readonly Route[] = [
 
 export interface V2RouterOptions {
   readonly store: Store;
-  /** Called once for every 5xx, with the underlying error (never for client mistakes). */
-  readonly onServerError?: (err: unknown, req: IncomingMessage) => void;
+  readonly onServerError?: ServerErrorListener;
   /** The pull-through cache, when mirrors are configured. */
   readonly mirror?: PullThrough;
 }
@@ -76,9 +76,7 @@ export function createV2Router(options: V2RouterOptions) {
       await handler(ctx);
     } catch (err) {
       const wire = toWireError(err);
-      if (wire.status >= 500) options.onServerError?.(err, req);
-      // A request whose body we did not read must not be left half-read on a kept-alive connection.
-      if (!req.readableEnded && !req.destroyed) res.setHeader('Connection', 'close');
+      prepareErrorAnswer(req, res, wire.status, err, options.onServerError);
       sendWireError(res, wire, headOnly);
     }
   };

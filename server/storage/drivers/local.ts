@@ -78,14 +78,18 @@ export class LocalDriver implements StorageDriver {
     await this.renameInto(temp, target, { sync: durable });
   }
 
-  async reader(path: string, options: ReadOptions = {}): Promise<Readable> {
-    let fh: fs.FileHandle;
+  /** Opens a stored file to read; a link is refused (O_NOFOLLOW), a missing file is `path-not-found`. */
+  private async openForReading(path: string): Promise<fs.FileHandle> {
     try {
-      fh = await fs.open(this.fullPath(path), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
+      return await fs.open(this.fullPath(path), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
     } catch (err) {
       if (isMissing(err)) throw new PathNotFoundError(this.name, path);
       throw err;
     }
+  }
+
+  async reader(path: string, options: ReadOptions = {}): Promise<Readable> {
+    const fh = await this.openForReading(path);
     const start = options.offset ?? 0;
     const end = options.length === undefined ? undefined : start + options.length - 1;
     if (end !== undefined && end < start) {
@@ -96,13 +100,7 @@ export class LocalDriver implements StorageDriver {
   }
 
   async sendTo(path: string, destination: Writable, options: ReadOptions & { beforeFirstByte?: () => void } = {}): Promise<void> {
-    let fh: fs.FileHandle;
-    try {
-      fh = await fs.open(this.fullPath(path), fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);
-    } catch (err) {
-      if (isMissing(err)) throw new PathNotFoundError(this.name, path);
-      throw err;
-    }
+    const fh = await this.openForReading(path);
     try {
       const start = options.offset ?? 0;
       const length = options.length ?? Math.max(0, (await fh.stat()).size - start);
