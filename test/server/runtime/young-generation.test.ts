@@ -5,10 +5,10 @@ import { run } from '../../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..', '..');
 
-/** The V8 flags bin/berth.mjs sets before it loads the bundles. */
-function berthFlags(): string[] {
-  const source = readFileSync(nodePath.join(REPO_ROOT, 'bin', 'berth.mjs'), 'utf8');
-  return [...source.matchAll(/^setFlagsFromString\('([^']+)'\);$/gm)].map((m) => m[1] as string);
+/** The V8 flags an entry sets before it loads the registry: bin/berth.mjs, and the desktop app's main process. */
+function flagsSetBy(...path: string[]): string[] {
+  const source = readFileSync(nodePath.join(REPO_ROOT, ...path), 'utf8');
+  return [...source.matchAll(/^\s*setFlagsFromString\('([^']+)'\);$/gm)].map((m) => m[1] as string);
 }
 
 /** Sets `flags` at run time, then allocates objects that survive a while (as request handling does); prints the largest young generation seen. */
@@ -32,10 +32,11 @@ async function largestYoungGeneration(flags: readonly string[]): Promise<number>
   return Number(result.stdout);
 }
 
-describe('the berth command', () => {
+describe('the processes that run the registry (berth command, desktop app)', () => {
   it('keeps the young generation at its initial two 1 MB semi-spaces, where Node alone grows it', async () => {
-    const flags = berthFlags();
+    const flags = flagsSetBy('bin', 'berth.mjs');
     expect(flags).toEqual(['--semi-space-growth-factor=1']);
+    expect(flagsSetBy('electron', 'main', 'entry.ts')).toEqual(flags);
     expect(await largestYoungGeneration(flags)).toBeLessThanOrEqual(2 * 1024 * 1024);
     expect(await largestYoungGeneration([])).toBeGreaterThan(2 * 1024 * 1024);
   });
