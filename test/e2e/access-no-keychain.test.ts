@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Htpasswd } from '../../server/auth/htpasswd.js';
-import { berthBundle, removeDir, scratchDir } from '../support/berth.js';
+import { berthCommand, removeDir, scratchDir } from '../support/berth.js';
 import { okOutput, run } from '../support/run.js';
 import { buildRenderer, CHROMIUM_ARGS, requireChromium, startHeadless, type Headless } from './headless.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   mkdirSync(data, { recursive: true });
   htpasswd = nodePath.join(data, 'htpasswd');
   // Added from the command line before the console ever ran.
-  okOutput(await run(process.execPath, [berthBundle(), 'user', 'add', 'bob', '--htpasswd', htpasswd], { input: 'bob-password-0001\n' }));
+  okOutput(await run(process.execPath, [berthCommand(), 'user', 'add', 'bob', '--htpasswd', htpasswd], { input: 'bob-password-0001\n' }));
   await buildRenderer(nodePath.join(dir, 'ui'));
   server = await startHeadless(data, nodePath.join(dir, 'ui'), { env: { DBUS_SESSION_BUS_ADDRESS: undefined } });
   browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });

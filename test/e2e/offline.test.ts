@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthBundle, removeDir, scratchDir } from '../support/berth.js';
+import { berthCommand, removeDir, scratchDir } from '../support/berth.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
 import { okOutput, run } from '../support/run.js';
 import { freePort } from '../electron/headless-process.js';
@@ -77,7 +77,7 @@ describe('console when its server goes away and comes back', () => {
     // While it is down, an image lands in its data folder (berth import, as a user might).
     const archive = nodePath.join(dir, 'app.tar');
     await writeDockerArchive(archive, [{ repoTags: ['offline/app:1.0'], layers: [randomLayer(20_000)] }]);
-    okOutput(await run(process.execPath, [berthBundle(), 'import', archive, '--root', data]));
+    okOutput(await run(process.execPath, [berthCommand(), 'import', archive, '--root', data]));
 
     // Same port, same data folder: the same token, so the open page just carries on.
     server = await start();

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthBundle, removeDir, startBerth, type BerthProcess } from '../support/berth.js';
+import { berthCommand, removeDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { run } from '../support/run.js';
 import { startSwiftS3, type SwiftS3 } from '../support/s3.js';
 import { gcRace } from './gc-race-scenario.js';
@@ -33,7 +33,7 @@ describe('gc racing pushes (S3, two instances, one bucket)', () => {
   const gcOnce = async (): Promise<void> => {
     const flags = runs++ % 2 === 1 ? ['--delete-untagged'] : [];
     const both = await Promise.all(
-      instances.map((berth) => run(process.execPath, [berthBundle(), 'gc', '--root', berth.root, '--grace-seconds', '0', ...flags], { env: { ...process.env, ...env }, timeoutMs: 120_000 })),
+      instances.map((berth) => run(process.execPath, [berthCommand(), 'gc', '--root', berth.root, '--grace-seconds', '0', ...flags], { env: { ...process.env, ...env }, timeoutMs: 120_000 })),
     );
     for (const result of both) expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
   };

@@ -1,6 +1,6 @@
 import * as nodePath from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { berthBundle, removeDir, startBerth, type BerthProcess } from '../support/berth.js';
+import { berthCommand, removeDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { run } from '../support/run.js';
 import { ageFiles, gcRace, type GcRaceTarget } from './gc-race-scenario.js';
 
@@ -26,7 +26,7 @@ describe('gc racing pushes (local disk)', () => {
       age: () => ageFiles(nodePath.join(berth.root, 'blobs')),
       gc: async () => {
         const flags = runs++ % 2 === 1 ? ['--delete-untagged'] : [];
-        const result = await run(process.execPath, [berthBundle(), 'gc', '--root', berth.root, ...flags], { timeoutMs: 120_000 });
+        const result = await run(process.execPath, [berthCommand(), 'gc', '--root', berth.root, ...flags], { timeoutMs: 120_000 });
         expect(result.code, result.stderr).toBe(0);
       },
     };

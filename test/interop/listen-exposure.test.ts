@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthBundle, removeDir, scratchDir } from '../support/berth.js';
+import { berthCommand, removeDir, scratchDir } from '../support/berth.js';
 import { requireTool, run, runOk } from '../support/run.js';
 
 /**
@@ -69,7 +69,7 @@ const PROXY_LINE = /proxy listening on https:\/\/[^\s]+:(\d+)/;
 describe('network exposure of the registry and the proxy', () => {
   let dir: string;
   let proxyFlags: string[];
-  const cli = (): string[] => ['--enable-source-maps', berthBundle()];
+  const cli = (): string[] => ['--enable-source-maps', berthCommand()];
 
   beforeAll(async () => {
     requireTool('unshare');

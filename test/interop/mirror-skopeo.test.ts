@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { berthBundle, removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
+import { berthCommand, removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
 import { randomLayer, writeDockerArchive } from '../support/images.js';
 import { okOutput, run, requireTool } from '../support/run.js';
 import { httpOnce, readDirImage, skopeo } from './clients.js';
@@ -190,7 +190,7 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
   });
 
   it('berth gc --evict-cached-days removes cached repositories (the dry run only lists them)', async () => {
-    const gc = (...args: string[]): Promise<string> => run(process.execPath, [berthBundle(), 'gc', '--root', berth.root, '--grace-seconds', '0', '--evict-cached-days', '0', ...args]).then(okOutput);
+    const gc = (...args: string[]): Promise<string> => run(process.execPath, [berthCommand(), 'gc', '--root', berth.root, '--grace-seconds', '0', '--evict-cached-days', '0', ...args]).then(okOutput);
     const dry = await gc('--dry-run');
     expect(dry).toContain(`would evict cached repository up/team/app (from ${toUpstream.url}, last pulled `);
     expect(dry).toContain('would evict cached repository team/app');

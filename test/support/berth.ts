@@ -23,13 +23,16 @@ export interface BerthProcess {
 
 let built = false;
 
-/** Tests run Berth the way users do: from the bundle `npm run berth` builds (rebuilt once per test file). */
-export function berthBundle(): string {
+/**
+ * Tests run Berth the way users do: the installed command, bin/berth.mjs (with its Node settings), over the
+ * bundles `npm run berth` builds (rebuilt once per test file).
+ */
+export function berthCommand(): string {
   if (!built) {
     execFileSync(process.execPath, [nodePath.join(REPO_ROOT, 'server', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
     built = true;
   }
-  return nodePath.join(REPO_ROOT, 'dist', 'berth.mjs');
+  return nodePath.join(REPO_ROOT, 'bin', 'berth.mjs');
 }
 
 export function scratchDir(prefix = 'berth-test-'): string {
@@ -46,7 +49,7 @@ export function removeDir(dir: string): void {
  */
 export function startBerth(options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv; command?: string } = {}): Promise<BerthProcess> {
   const root = options.root ?? scratchDir();
-  const args = ['--enable-source-maps', berthBundle(), options.command ?? 'serve', '--root', root, '--addr', '127.0.0.1:0', ...(options.args ?? [])];
+  const args = ['--enable-source-maps', berthCommand(), options.command ?? 'serve', '--root', root, '--addr', '127.0.0.1:0', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -7,7 +7,7 @@ import { Htpasswd, setUser } from '../../../server/auth/htpasswd.js';
 import { resolveConfig } from '../../../server/config.js';
 import { createOsApi, type OsApi } from '../../../electron/services/os-services.js';
 import type { Settings, UserCredentials, UsersInfo } from '../../../electron/shared/bridge.js';
-import { berthBundle, removeDir, scratchDir } from '../../support/berth.js';
+import { berthCommand, removeDir, scratchDir } from '../../support/berth.js';
 import { okOutput, run } from '../../support/run.js';
 import { startHeadless, type HeadlessProcess } from '../headless-process.js';
 import { startSecretService, type SecretService } from './secret-service.js';
@@ -27,7 +27,7 @@ function osApi(dataDir: string): OsApi {
 
 /** `berth user add` as a user types it (password on stdin), into the data folder's htpasswd. */
 async function cliUserAdd(htpasswd: string, name: string, password: string): Promise<void> {
-  okOutput(await run(process.execPath, [berthBundle(), 'user', 'add', name, '--htpasswd', htpasswd], { input: `${password}\n` }));
+  okOutput(await run(process.execPath, [berthCommand(), 'user', 'add', name, '--htpasswd', htpasswd], { input: `${password}\n` }));
 }
 
 const verify = async (htpasswd: string, name: string, password: string): Promise<boolean> => Htpasswd.parse(readFileSync(htpasswd, 'utf8')).verify(name, password);

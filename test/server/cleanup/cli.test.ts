@@ -5,7 +5,7 @@ import { HISTORY_FILE, MaintenanceHistory } from '../../../server/cleanup/histor
 import { CleanupRulesFile, RULES_FILE } from '../../../server/cleanup/rules-file.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { createStore, type Store } from '../../../server/storage/store.js';
-import { berthBundle, removeDir, scratchDir } from '../../support/berth.js';
+import { berthCommand, removeDir, scratchDir } from '../../support/berth.js';
 import { run } from '../../support/run.js';
 import { DAY, image, pushedAt } from './fixtures.js';
 
@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 afterEach(() => removeDir(dir));
 
-const berth = (...args: string[]) => run(process.execPath, [berthBundle(), ...args]);
+const berth = (...args: string[]) => run(process.execPath, [berthCommand(), ...args]);
 
 describe('berth cleanup', () => {
   it('with no rules says where they go and changes nothing', async () => {
