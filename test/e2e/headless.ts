@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { TOKEN_FILE } from '../../electron/headless/console-token.js';
-import { requireTool, runOk } from '../support/run.js';
+import { requireTool, runOk, waitForStart } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -33,36 +33,19 @@ export interface Headless {
  * ones unless `options.args` names them (a later flag wins); `options.env` adds to the environment, and an
  * `undefined` value removes a variable (DBUS_SESSION_BUS_ADDRESS for "no keychain").
  */
-export function startHeadless(root: string, rendererDir: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Headless> {
+export async function startHeadless(root: string, rendererDir: string, options: { args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<Headless> {
   const args = ['--import', 'tsx', nodePath.join(REPO_ROOT, 'electron', 'headless', 'main.ts'), '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, BERTH_RENDERER_DIR: rendererDir, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const started = await waitForStart(child, 'the headless server', (output) => {
+    const registry = /registry listening on http:\/\/(\S+?)[\s/]/.exec(output);
+    const console = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
+    return registry && console ? { registry: registry[1] as string, consoleBase: console[1] as string } : undefined;
+  });
+  const { registry, consoleBase } = started.value;
+  const token = readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim();
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
+    await started.exited;
   };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the headless server did not start within 60 s:\n${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const registry = /registry listening on http:\/\/(\S+?)[\s/]/.exec(output);
-      const console = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
-      if (registry && console) {
-        clearTimeout(timer);
-        const consoleBase = console[1] as string;
-        const token = readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim();
-        resolve({ consoleUrl: `${consoleBase}/?token=${token}`, consoleBase, registry: registry[1] as string, output: () => output, stop });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the headless server exited with ${code} before listening:\n${output}`));
-    });
-  });
+  return { consoleUrl: `${consoleBase}/?token=${token}`, consoleBase, registry, output: started.output, stop };
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import * as nodePath from 'node:path';
 import { TOKEN_FILE } from '../../electron/headless/console-token.js';
-import { requireTool, run, type RunResult } from '../support/run.js';
+import { requireTool, run, waitForStart, type RunResult } from '../support/run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
 
@@ -38,83 +38,46 @@ export function consoleUrlCommand(args: string[]): Promise<RunResult> {
  * `args` names them (a later flag wins). Its stdout is a pipe, so the console line has no token: the token
  * is read from the data folder, as `console-url` does.
  */
-export function startHeadless(root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HeadlessProcess> {
+export async function startHeadless(root: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HeadlessProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', HEADLESS, '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0', ...args],
     { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`headless did not start within 30 s:\n${output}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const registry = /registry listening on (http:\/\/[^\s]+)/.exec(output);
-      const consoleLine = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
-      if (registry && consoleLine) {
-        clearTimeout(timer);
-        resolve({
-          registry: registry[1] as string,
-          console: consoleLine[1] as string,
-          token: readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim(),
-          child,
-          output: () => output,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`headless exited with ${code} before listening:\n${output}`));
-    });
+  const started = await waitForStart(child, 'headless', (output) => {
+    const registry = /registry listening on (http:\/\/[^\s]+)/.exec(output);
+    const consoleLine = /berth console: (http:\/\/[^/\s]+).*\n/.exec(output);
+    return registry && consoleLine ? { registry: registry[1] as string, console: consoleLine[1] as string } : undefined;
   });
+  return {
+    ...started.value,
+    token: readFileSync(nodePath.join(root, TOKEN_FILE), 'utf8').trim(),
+    child,
+    output: started.output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return started.exited;
+    },
+  };
 }
 
 /**
  * Runs the headless app with a terminal as its stdout (util-linux `script` gives it a pseudo-terminal) and
  * resolves with its console line once printed; `stop` sends SIGTERM to the app itself and answers its exit code.
  */
-export function startHeadlessOnTerminal(root: string, env: NodeJS.ProcessEnv = {}): Promise<{ consoleLine: string; stop(): Promise<number | null> }> {
+export async function startHeadlessOnTerminal(root: string, env: NodeJS.ProcessEnv = {}): Promise<{ consoleLine: string; stop(): Promise<number | null> }> {
   const command = [process.execPath, '--import', 'tsx', HEADLESS, '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0'];
   if (command.some((word) => !/^[\w@%+=:,./-]+$/.test(word))) throw new Error(`a word needs shell quoting: ${command.join(' ')}`);
   const child = spawn(requireTool('script'), ['-qfec', command.join(' '), '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`headless did not start within 30 s:\n${output}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const line = /^berth console: (.*?)\r?\n/m.exec(output);
-      if (!line) return;
-      clearTimeout(timer);
-      resolve({
-        consoleLine: line[1] as string,
-        stop: async () => {
-          // The app is script's child (the shell execs a lone command); script exits with it.
-          const app = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
-          process.kill(app, 'SIGTERM');
-          // script -e exits with the app's exit code.
-          return exited;
-        },
-      });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`headless exited with ${code} before listening:\n${output}`));
-    });
-  });
+  const started = await waitForStart(child, 'headless', (output) => /^berth console: (.*?)\r?\n/m.exec(output)?.[1]);
+  return {
+    consoleLine: started.value,
+    stop: async () => {
+      // The app is script's child (the shell execs a lone command); script exits with it.
+      const app = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+      process.kill(app, 'SIGTERM');
+      // script -e exits with the app's exit code.
+      return started.exited;
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { berthCommand, removeDir, scratchDir } from '../support/berth.js';
-import { requireTool, run, runOk } from '../support/run.js';
+import { requireTool, run, runOk, waitForStart } from '../support/run.js';
 
 /**
  * Which addresses the listeners really bind, read from the kernel's socket table. Every process runs in a
@@ -20,29 +20,18 @@ interface Isolated {
 }
 
 /** Starts a command inside a fresh network namespace and waits until its output matches every pattern. */
-function startIsolated(args: string[], waitFor: RegExp[]): Promise<Isolated> {
+async function startIsolated(args: string[], waitFor: RegExp[]): Promise<Isolated> {
   // unshare execs the command, so the child's pid is the server's own.
   const child = spawn('unshare', ['--net', '--', process.execPath, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (waitFor.every((re) => re.test(output))) {
-        resolve({
-          pid: child.pid as number,
-          output: () => output,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)));
-  });
+  const started = await waitForStart(child, args.join(' '), (output) => (waitFor.every((re) => re.test(output)) ? true : undefined));
+  return {
+    pid: child.pid as number,
+    output: started.output,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return started.exited;
+    },
+  };
 }
 
 /** Listening TCP sockets of a process's network namespace: port -> bound addresses. */

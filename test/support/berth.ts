@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as nodePath from 'node:path';
+import { waitForStart } from './run.js';
 
 const REPO_ROOT = nodePath.resolve(import.meta.dirname, '..', '..');
 
@@ -47,48 +48,28 @@ export function removeDir(dir: string): void {
  * Starts `berth serve` as a real process (the way users run it) on a free loopback port, and resolves once
  * it prints its listening line.
  */
-export function startBerth(options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv; command?: string } = {}): Promise<BerthProcess> {
+export async function startBerth(options: { root?: string; args?: string[]; env?: NodeJS.ProcessEnv; command?: string } = {}): Promise<BerthProcess> {
   const root = options.root ?? scratchDir();
   const args = ['--enable-source-maps', berthCommand(), options.command ?? 'serve', '--root', root, '--addr', '127.0.0.1:0', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`berth did not start within 30 s:\n${output}`));
-    }, 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const m = /registry listening on http:\/\/([^\s:]+):(\d+)/.exec(output);
-      if (m && timer) {
-        clearTimeout(timer);
-        const host = m[1] as string;
-        const port = Number(m[2]);
-        resolve({
-          url: `http://${host}:${port}`,
-          host,
-          port,
-          address: `${host}:${port}`,
-          root,
-          child,
-          output: () => output,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-            return exited;
-          },
-          kill: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`berth exited with ${code} before listening:\n${output}`));
-    });
-  });
+  const started = await waitForStart(child, 'berth', (output) => /registry listening on http:\/\/([^\s:]+):(\d+)/.exec(output) ?? undefined);
+  const host = started.value[1] as string;
+  const port = Number(started.value[2]);
+  const signal = async (name: NodeJS.Signals): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    return started.exited;
+  };
+  return {
+    url: `http://${host}:${port}`,
+    host,
+    port,
+    address: `${host}:${port}`,
+    root,
+    child,
+    output: started.output,
+    stop: () => signal('SIGTERM'),
+    kill: async () => {
+      await signal('SIGKILL');
+    },
+  };
 }

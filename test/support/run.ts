@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawnSync, type ChildProcess } from 'node:child_process';
 
 export interface RunResult {
   readonly code: number;
@@ -44,4 +44,42 @@ export function requireTool(name: string): string {
   const path = found.stdout.trim();
   if (found.status !== 0 || !path) throw new Error(`${name} is not installed; run .ci/run or install it (see README)`);
   return path;
+}
+
+/** A child process that printed its start line: its whole output so far and its exit, for tests to stop it. */
+export interface Started<T> {
+  readonly value: T;
+  output(): string;
+  /** Settles with the exit code once the child has exited. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Collects a server child's stdout and stderr until `parse` finds its start line in them, and resolves with what
+ * `parse` returned. Refuses with the output when the child exits first, or after `limitMs` (then the child is
+ * killed): generous, since a loaded machine can take tens of seconds to start Node with a TypeScript loader, and
+ * a healthy start must never be cut.
+ */
+export function waitForStart<T>(child: ChildProcess, what: string, parse: (output: string) => T | undefined, limitMs = 120_000): Promise<Started<T>> {
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} did not start within ${limitMs / 1000} s:\n${output}`));
+    }, limitMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const value = parse(output);
+      if (value === undefined) return;
+      clearTimeout(timer);
+      resolve({ value, output: () => output, exited });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited with ${code} before listening:\n${output}`));
+    });
+  });
 }
