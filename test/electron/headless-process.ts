@@ -68,13 +68,16 @@ export async function startHeadless(root: string, args: string[] = [], env: Node
 export async function startHeadlessOnTerminal(root: string, env: NodeJS.ProcessEnv = {}): Promise<{ consoleLine: string; stop(): Promise<number | null> }> {
   const command = [process.execPath, '--import', 'tsx', HEADLESS, '--root', root, '--addr', '127.0.0.1:0', '--console-addr', '127.0.0.1:0'];
   if (command.some((word) => !/^[\w@%+=:,./-]+$/.test(word))) throw new Error(`a word needs shell quoting: ${command.join(' ')}`);
-  const child = spawn(requireTool('script'), ['-qfec', command.join(' '), '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `exec`: script runs the command through $SHELL or /bin/sh, and dash (unlike bash) forks for a lone
+  // command, which would put a shell between the signal below and the app.
+  const child = spawn(requireTool('script'), ['-qfec', `exec ${command.join(' ')}`, '/dev/null'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = await waitForStart(child, 'headless', (output) => /^berth console: (.*?)\r?\n/m.exec(output)?.[1]);
   return {
     consoleLine: started.value,
     stop: async () => {
-      // The app is script's child (the shell execs a lone command); script exits with it.
+      // The app is script's only child (the shell exec'd it); script exits with it.
       const app = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]);
+      if (!(app > 0) || readFileSync(`/proc/${app}/comm`, 'utf8').trim() !== 'node') throw new Error(`script's child ${app} is not the app`);
       process.kill(app, 'SIGTERM');
       // script -e exits with the app's exit code.
       return started.exited;
