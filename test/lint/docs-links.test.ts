@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { anchors, isRelativeLink, markdownLinks } from '../support/markdown.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,44 +23,6 @@ function markdownFiles(): string[] {
   return found;
 }
 
-/** The lines of a Markdown file outside fenced code blocks, with code spans blanked out. */
-function proseLines(text: string): string[] {
-  const out: string[] = [];
-  let fence: string | undefined;
-  for (const line of text.split('\n')) {
-    const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && (fence === undefined || marker.startsWith(fence))) {
-      fence = fence === undefined ? marker : undefined;
-      out.push('');
-      continue;
-    }
-    out.push(fence === undefined ? line.replace(/(`+)[^`]*?\1/g, '') : '');
-  }
-  return out;
-}
-
-/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens, -1, -2… for repeats. */
-function anchors(text: string): Set<string> {
-  const seen = new Map<string, number>();
-  const out = new Set<string>();
-  let fence: string | undefined;
-  for (const line of text.split('\n')) {
-    const marker = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
-    if (marker && (fence === undefined || marker.startsWith(fence))) {
-      fence = fence === undefined ? marker : undefined;
-      continue;
-    }
-    const heading = fence === undefined ? /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1] : undefined;
-    if (heading === undefined) continue;
-    const plain = heading.replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1').replace(/`/g, '');
-    const base = plain.toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '').replace(/ /g, '-');
-    const count = seen.get(base) ?? 0;
-    seen.set(base, count + 1);
-    out.add(count === 0 ? base : `${base}-${count}`);
-  }
-  return out;
-}
-
 interface Link {
   readonly file: string;
   readonly line: number;
@@ -67,13 +30,7 @@ interface Link {
 }
 
 function links(file: string): Link[] {
-  const out: Link[] = [];
-  proseLines(readFileSync(file, 'utf8')).forEach((line, index) => {
-    for (const match of line.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
-      out.push({ file, line: index + 1, target: match[1] as string });
-    }
-  });
-  return out;
+  return markdownLinks(readFileSync(file, 'utf8')).map((link) => ({ file, ...link }));
 }
 
 /** Why a relative link is broken, or undefined when it leads somewhere. */
@@ -87,20 +44,18 @@ function brokenBecause(link: Link): string | undefined {
     : `${relative(root, target)} has no heading with the anchor #${fragment}`;
 }
 
-const isRelative = (target: string): boolean => !/^[a-z][a-z0-9+.-]*:/i.test(target);
-
 describe('links in README.md and docs/', () => {
   const files = markdownFiles();
 
   it('finds the README and the docs folder with links in them', () => {
     expect(files.length).toBeGreaterThan(1);
-    expect(files.flatMap(links).filter((link) => isRelative(link.target)).length).toBeGreaterThan(10);
+    expect(files.flatMap(links).filter((link) => isRelativeLink(link.target)).length).toBeGreaterThan(10);
   });
 
   it('has no relative link to a missing file or heading', () => {
     const broken = files
       .flatMap(links)
-      .filter((link) => isRelative(link.target))
+      .filter((link) => isRelativeLink(link.target))
       .flatMap((link) => {
         const why = brokenBecause(link);
         return why === undefined ? [] : [`${relative(root, link.file)}:${link.line}: (${link.target}) ${why}`];
@@ -110,7 +65,7 @@ describe('links in README.md and docs/', () => {
 
   it('leads from the README to every page under docs/', () => {
     const readme = join(root, 'README.md');
-    const linked = new Set(links(readme).filter((link) => isRelative(link.target)).map((link) => join(root, link.target.split('#')[0] as string)));
+    const linked = new Set(links(readme).filter((link) => isRelativeLink(link.target)).map((link) => join(root, link.target.split('#')[0] as string)));
     const unlinked = files.filter((file) => file !== readme && !linked.has(file)).map((file) => relative(root, file));
     expect(unlinked).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, scratchDir } from '../support/berth.js';
+import { isRelativeLink, markdownLinks } from '../support/markdown.js';
 import { writeDockerArchive, randomLayer } from '../support/images.js';
 import { okOutput, requireTool, run } from '../support/run.js';
 import { httpOnce, skopeo } from '../interop/clients.js';
@@ -139,6 +140,32 @@ describe('npm pack, npm install -g, the installed berth', () => {
     }
     expect(files.some((f) => /^package\/renderer\/dist\/assets\/.+\.js$/.test(f))).toBe(true);
     expect(files.filter((f) => /^package\/(server|electron|test|node_modules|renderer\/src)\//.test(f) || f.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('packs every file the README links to, and every file the packaged docs link to', async () => {
+    // Read from the installed package, as a user reads it (npm's page, an editor): a link to a file outside
+    // `files` is dead there even though it works in the repository.
+    const packed = new Set(okOutput(await run(requireTool('tar'), ['tzf', tarball])).split('\n').map((f) => f.replace(/^package\//, '')));
+    const queue = ['README.md'];
+    const read = new Set<string>();
+    const dead: string[] = [];
+    let followed = 0;
+    while (queue.length > 0) {
+      const page = queue.shift() as string;
+      if (read.has(page)) continue;
+      read.add(page);
+      for (const link of markdownLinks(readFileSync(nodePath.join(installed, page), 'utf8'))) {
+        const path = link.target.split('#')[0] as string;
+        if (!isRelativeLink(link.target) || path === '') continue;
+        followed++;
+        const target = nodePath.posix.normalize(nodePath.posix.join(nodePath.posix.dirname(page), decodeURIComponent(path)));
+        if (!packed.has(target)) dead.push(`${page}:${link.line}: ${link.target}`);
+        else if (target.endsWith('.md')) queue.push(target);
+      }
+    }
+    expect(dead).toEqual([]);
+    expect(followed).toBeGreaterThan(20);
+    expect([...read]).toEqual(expect.arrayContaining(['README.md', 'docs/registry.md', 'docs/wire-errors.md']));
   });
 
   it('installs the runtime dependencies only: no Electron, no build tools, no React', () => {
