@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import type { BerthApi, BerthEvent, ImportJob } from '../shared/bridge.js';
 import { AppCleanup } from './cleanup-services.js';
+import { ImportHistoryFile } from './import-history.js';
 import { ImportJobs } from './import-jobs.js';
 import { createImportApi, importStream, type ImportStreamOptions } from './import-services.js';
 import { loadImporter, type ImportArchive } from './importer.js';
@@ -68,7 +69,8 @@ export async function createBerthServices(options: ServiceOptions): Promise<Bert
     ...(options.cleanupDebounceMs !== undefined ? { debounceMs: options.cleanupDebounceMs } : {}),
     onPushed: (listener) => onEvent((event) => void (event.type === 'pushed' && listener())),
   });
-  const jobs = new ImportJobs(() => storage.store, options.importer ?? loadImporter, (job) => publish({ type: 'import', job }));
+  const jobs = new ImportJobs(() => storage.store, options.importer ?? loadImporter, (job) => publish({ type: 'import', job }), { file: new ImportHistoryFile(dataDir), log });
+  await jobs.restore();
 
   const api: BerthApi = {
     ...createRepositoryApi(storage, dataDir),

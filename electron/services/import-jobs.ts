@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { previewArchive } from '../../server/import/preview.js';
 import type { Store } from '../../server/storage/store.js';
 import type { ImportJob } from '../shared/bridge.js';
+import type { ImportHistoryFile } from './import-history.js';
 import type { ImportArchive, ImportSource } from './importer.js';
 
 const KEEP_FINISHED = 50;
@@ -9,7 +10,8 @@ const KEEP_FINISHED = 50;
 /**
  * Import jobs: one importer run each, with progress published as events and cancel through an
  * AbortController. Finished jobs are kept (the last 50) so a window opened or reloaded later still shows
- * them, in every console window alike, until the user clears them (`clearFinished`).
+ * them, in every console window alike, until the user clears them (`clearFinished`); with a history file
+ * they are saved there too, and `restore` brings them back after a restart.
  */
 const FINISHED = ['done', 'failed', 'cancelled'];
 
@@ -20,15 +22,31 @@ export class ImportJobs {
     private readonly store: () => Store,
     private readonly importer: () => Promise<ImportArchive>,
     private readonly publish: (job: ImportJob) => void,
+    private readonly history?: { readonly file: ImportHistoryFile; readonly log: (line: string) => void },
   ) {}
+
+  /** The last save queued: saves run in order, so once it is done the file holds the latest list. */
+  private saved: Promise<void> = Promise.resolve();
+
+  /** Puts the saved finished jobs back (at startup), before the jobs started since. */
+  async restore(): Promise<void> {
+    if (!this.history) return;
+    const { file, log } = this.history;
+    const saved = await file.load(KEEP_FINISHED, (why) => log(`berth: import history: ${why}`));
+    const started = [...this.jobs];
+    this.jobs.clear();
+    for (const job of saved) this.jobs.set(job.id, { job, abort: new AbortController(), done: Promise.resolve({ ...job }) });
+    for (const [id, entry] of started) this.jobs.set(id, entry);
+  }
 
   list(): ImportJob[] {
     return [...this.jobs.values()].map((j) => ({ ...j.job }));
   }
 
   /** Forgets every finished job; running ones stay. */
-  clearFinished(): void {
+  async clearFinished(): Promise<void> {
     for (const [id, j] of this.jobs) if (FINISHED.includes(j.job.phase)) this.jobs.delete(id);
+    await this.persist();
   }
 
   /**
@@ -44,7 +62,11 @@ export class ImportJobs {
       Object.assign(job, patch);
       this.publish({ ...job });
     };
-    const done = this.run(job, source, options, abort.signal, update);
+    // Settled once the final state is in the history file too: a restart right after still lists the job.
+    const done = this.run(job, source, options, abort.signal, update).then(async (final) => {
+      await this.persist();
+      return final;
+    });
     this.jobs.set(job.id, { job, abort, done });
     this.prune();
     this.publish({ ...job });
@@ -64,9 +86,10 @@ export class ImportJobs {
     return true;
   }
 
-  /** Cancels every running job (on quit). */
+  /** Cancels every running job (on quit); resolves once the history file is written. */
   async cancelAll(): Promise<void> {
     await Promise.all([...this.jobs.keys()].map((id) => this.cancel(id)));
+    await this.saved;
   }
 
   private async run(
@@ -109,6 +132,15 @@ export class ImportJobs {
       else update({ phase: 'failed', error: err instanceof Error ? err.message : String(err) });
     }
     return { ...job };
+  }
+
+  /** Saves the finished jobs; failing to is logged, never an import's failure (the import itself is done). */
+  private persist(): Promise<void> {
+    if (!this.history) return Promise.resolve();
+    const { file, log } = this.history;
+    const finished = (): ImportJob[] => this.list().filter((j) => FINISHED.includes(j.phase)).slice(-KEEP_FINISHED);
+    this.saved = file.save(finished).catch((err: unknown) => log(`berth: the import history is not saved in ${file.file}: ${(err as Error).message}`));
+    return this.saved;
   }
 
   private prune(): void {

@@ -140,4 +140,39 @@ describe('BerthServices', () => {
     expect(phases).toEqual(['queued', 'reading', 'committing', 'done']);
     await expect(svc.api.cancelImport({ id: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('lists the finished imports again after a restart, and a cleared list stays cleared', async () => {
+    const importer: ImportArchive = async (_store, _source, opts) => {
+      if (opts.tag === 'broken') throw new Error('not a docker archive');
+      return { images: [], tags: [`restart/app:${opts.tag ?? 'latest'}`], untagged: [], bytesNew: 10, bytesExisting: 0 };
+    };
+    const { svc, root, lines } = await services({ importer });
+    const { PassThrough } = await import('node:stream');
+    const ended = (): InstanceType<typeof PassThrough> => new PassThrough().end();
+    const done = await svc.importStream('one.tar', ended(), { tag: '1' });
+    const failed = await svc.importStream('two.tar', ended(), { tag: 'broken' });
+    expect([done.phase, failed.phase]).toEqual(['done', 'failed']);
+    const before = await svc.api.listImports();
+    await svc.close();
+
+    const restart = async (): Promise<BerthServices> => {
+      const again = await createBerthServices({ config: resolveConfig({ env: {}, flags: { storage: { path: root }, addr: '127.0.0.1:0' } }), dataDir: root, version: 'x', log: (l) => lines.push(l), importer: async () => importer });
+      cleanups.push(() => again.close());
+      return again;
+    };
+    const restarted = await restart();
+    expect(await restarted.api.listImports()).toEqual(before);
+    expect(before.map((j) => [j.fileName, j.phase, j.summary?.tags, j.error])).toEqual([
+      ['one.tar', 'done', ['restart/app:1'], undefined],
+      ['two.tar', 'failed', undefined, 'not a docker archive'],
+    ]);
+    // A restored job is finished: cancelling it changes nothing.
+    await restarted.api.cancelImport({ id: done.id });
+    expect((await restarted.api.listImports())[0]).toEqual(before[0]);
+
+    await restarted.api.clearImports();
+    await restarted.close();
+    expect(await (await restart()).api.listImports()).toEqual([]);
+    expect(lines.filter((l) => /import history/.test(l))).toEqual([]);
+  });
 });
