@@ -11,6 +11,8 @@ export interface BenchContext {
   /** The bench's own temp dir; everything goes under it and it is removed at the end. */
   readonly scratch: string;
   readonly rows: Row[];
+  /** Lines a section adds under the tables (a summary across its rows); kept in the JSON too. */
+  readonly notes: string[];
   log(line: string): void;
 }
 

@@ -8,7 +8,7 @@ export interface BenchOptions {
   readonly reps: number;
   readonly largeReps: number;
   readonly wrkSeconds: number;
-  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; docker: boolean; s3: boolean; layers: boolean };
+  readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; workers: boolean; docker: boolean; s3: boolean; layers: boolean };
   readonly workDir: string;
   readonly json: string;
   readonly sizes: {
@@ -30,7 +30,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --large-reps N      repetitions of the 1 GiB rows (default 2, so a full run stays near 15 minutes;
                       never more than --reps)
   --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
-  --no-core --no-proxy --no-import --no-mirror --no-catalog --no-docker   skip a section
+  --no-core --no-proxy --no-import --no-mirror --no-catalog --no-workers --no-docker   skip a section
   --layers            add the layer explorer section (listing a 1 GiB layer, first and cached)
   --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
   --all               every section, S3 and the layer explorer included
@@ -51,6 +51,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       'no-import': { type: 'boolean' },
       'no-mirror': { type: 'boolean' },
       'no-catalog': { type: 'boolean' },
+      'no-workers': { type: 'boolean' },
       'no-docker': { type: 'boolean' },
       storage: { type: 'string' },
       layers: { type: 'boolean' },
@@ -84,6 +85,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       import: !values['no-import'],
       mirror: !values['no-mirror'],
       catalog: !values['no-catalog'],
+      workers: !values['no-workers'],
       docker: !values['no-docker'],
       s3: values.storage === 's3' || values.all === true,
       layers: values.layers === true || values.all === true,

@@ -82,15 +82,16 @@ const fmt = (v: number, unit: string): string => {
 };
 
 function targetText(row: { readonly target?: Target }, unit: string): string {
-  if (!row.target) return '';
+  if (!row.target) return 'none';
   const t = row.target;
   return t.on === 'ratio' ? `ratio ${t.op} ${t.value}` : `Berth ${t.op} ${t.value} ${unit}`;
 }
 
 const metText = (s: Summary, error?: string): string =>
-  error ? `ERROR: ${error.split('\n')[0]?.slice(0, 120)}` : s.met === undefined ? '' : s.met ? 'yes' : 'NO';
+  error ? `ERROR: ${error.split('\n')[0]?.slice(0, 120)}` : s.met === undefined ? '-' : s.met ? 'yes' : 'NO';
 
-function renderTable(header: string[], lines: string[][]): string {
+/** Columns padded to their widest cell, under a header and a rule. */
+export function renderTable(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const render = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
   return [render(header), render(widths.map((w) => '-'.repeat(w))), ...lines.map(render)].join('\n');
@@ -144,14 +145,17 @@ export function formatCostTable(rows: readonly Row[]): string {
   return lines.length === 0 ? '' : renderTable(header, lines);
 }
 
+/** `met` stays in the JSON when a figure has no target (null), instead of vanishing as undefined. */
+const forJson = (s: Summary): Omit<Summary, 'met'> & { met: boolean | null } => ({ ...s, met: s.met ?? null });
+
 export async function writeJson(file: string, meta: Record<string, unknown>, rows: readonly Row[]): Promise<void> {
   await mkdir(nodePath.dirname(file), { recursive: true });
   const body = {
     ...meta,
     rows: rows.map((row) => ({
       ...row,
-      median: summarize(row),
-      ...(row.cost ? { costMedian: { cpu: summarizeSamples(row.cost.cpu, row.error), rss: summarizeSamples(row.cost.rss, row.error) } } : {}),
+      median: forJson(summarize(row)),
+      ...(row.cost ? { costMedian: { cpu: forJson(summarizeSamples(row.cost.cpu, row.error)), rss: forJson(summarizeSamples(row.cost.rss, row.error)) } } : {}),
     })),
   };
   await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);

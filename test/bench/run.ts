@@ -51,6 +51,7 @@ async function main(): Promise<void> {
   installSignalHandlers();
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const rows: Row[] = [];
+  const notes: string[] = [];
   const sections: Section[] = [
     { name: 'core', wanted: options.sections.core, tools: ['skopeo', 'docker-registry', 'curl', 'wrk', 'ab'], run: coreSection },
     {
@@ -81,6 +82,12 @@ async function main(): Promise<void> {
       run: async (ctx) => (await loadSection('./sections/catalog.js', 'catalogSection'))(ctx),
     },
     {
+      name: 'workers',
+      wanted: options.sections.workers,
+      tools: ['skopeo', 'docker-registry', 'curl', 'wrk'],
+      run: async (ctx) => (await loadSection('./sections/workers.js', 'workersSection'))(ctx),
+    },
+    {
       name: 'docker',
       wanted: options.sections.docker,
       tools: ['dockerd', 'docker', 'docker-registry'],
@@ -101,10 +108,11 @@ async function main(): Promise<void> {
     },
   ];
   const skipped: string[] = [];
+  const sectionSeconds: Record<string, number> = {};
   const started = Date.now();
   try {
     const scratch = await makeScratch(options.workDir);
-    const ctx: BenchContext = { options, scratch, rows, log };
+    const ctx: BenchContext = { options, scratch, rows, notes, log };
     log(`bench: ${options.quick ? 'QUICK mode (small sizes) ' : ''}reps ${options.reps} (1 GiB rows ${options.largeReps}), wrk ${options.wrkSeconds}s, scratch ${scratch}`);
     for (const section of sections) {
       if (!section.wanted) {
@@ -127,7 +135,8 @@ async function main(): Promise<void> {
         log(`bench: section ${section.name} FAILED: ${message}`);
         rows.push({ section: section.name, name: '(section could not run)', kind: 'time', unit: 's', berth: [], otherLabel: '', other: [], error: message });
       }
-      log(`bench: section ${section.name} took ${((Date.now() - before) / 1000).toFixed(0)} s`);
+      sectionSeconds[section.name] = Math.round((Date.now() - before) / 1000);
+      log(`bench: section ${section.name} took ${sectionSeconds[section.name]} s`);
     }
   } finally {
     await runCleanups();
@@ -142,7 +151,9 @@ async function main(): Promise<void> {
     cpus: cpus().length,
     loadAverageAtEnd: loadavg(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
+    sectionSeconds,
     skipped,
+    notes,
     sizes: options.sizes,
   };
   await writeJson(options.json, meta, rows);
@@ -154,7 +165,9 @@ async function main(): Promise<void> {
     formatTable(rows),
     '',
     ...costLines(rows),
+    ...notes,
     ...(skipped.length ? [`skipped sections: ${skipped.join('; ')}`] : []),
+    `sections took (s): ${Object.entries(sectionSeconds).map(([name, seconds]) => `${name} ${seconds}`).join(', ')}`,
     `${meta.durationSeconds} s in all, load average at the end ${meta.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}; JSON in ${options.json}`,
     '',
   ];

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { record } from './context.js';
 import { GiB } from './random-data.js';
 import type { Registry } from './registries.js';
 import type { Row, Samples, Target } from './report.js';
@@ -59,18 +58,33 @@ export function transferCost(direction: 'upload' | 'download'): NonNullable<Row[
   return { cpu: samples(direction === 'upload' ? CPU_UPLOAD_TARGET : CPU_DOWNLOAD_TARGET), rss: samples(RSS_TARGET) };
 }
 
+/** One transfer as the server saw it: wall seconds, server CPU seconds per GiB moved, peak RSS in MB. */
+export interface Transfer {
+  readonly seconds: number;
+  readonly cpuPerGiB: number;
+  readonly rssMb: number;
+}
+
+/** Runs one transfer of `bytes` against `registry`, reading the server's CPU and memory around it. */
+export async function measureTransfer(registry: Registry, bytes: number, work: () => Promise<number>): Promise<Transfer> {
+  const pids = servingPids(registry);
+  const before = cpuSeconds(pids);
+  const { result, rss } = await measurePeakRss(pids, work);
+  return { seconds: result, cpuPerGiB: (cpuSeconds(pids) - before) / (bytes / GiB), rssMb: rss.peakMb };
+}
+
+/** Keeps one measured transfer in `row` (its time, and its cost columns when it has them) on `side`. */
+export function keepTransfer(row: Row, side: 'berth' | 'other', transfer: Transfer): void {
+  row[side].push(transfer.seconds);
+  if (!row.cost) return;
+  row.cost.cpu[side].push(transfer.cpuPerGiB);
+  row.cost.rss[side].push(transfer.rssMb);
+}
+
 /**
  * Runs one transfer of `bytes` against `registry` and records its time in `row`, and the server's CPU per
  * GiB and peak RSS in the row's cost columns (when it has them).
  */
 export async function recordTransfer(row: Row, registry: Registry, bytes: number, work: () => Promise<number>): Promise<void> {
-  const pids = servingPids(registry);
-  const before = cpuSeconds(pids);
-  const { result, rss } = await measurePeakRss(pids, work);
-  const cpu = cpuSeconds(pids) - before;
-  record(row, registry, result);
-  if (!row.cost) return;
-  const side = registry.label === 'berth' ? 'berth' : 'other';
-  row.cost.cpu[side].push(cpu / (bytes / GiB));
-  row.cost.rss[side].push(rss.peakMb);
+  keepTransfer(row, registry.label === 'berth' ? 'berth' : 'other', await measureTransfer(registry, bytes, work));
 }

@@ -13,7 +13,8 @@ import { transferRow } from './core-transfer.js';
  * (streamed from disk with -T, no Expect: 100-continue round trip), then GETs it back to /dev/null.
  */
 
-async function upload(registry: Registry, repo: string, file: string, digest: string): Promise<number> {
+/** Seconds to upload `file` as one blob (POST, then one monolithic PUT). */
+export async function uploadBlob(registry: Registry, repo: string, file: string, digest: string): Promise<number> {
   const opened = await execOk('curl', ['-sS', '-X', 'POST', '-H', 'Content-Length: 0', '-o', '/dev/null', '-D', '-', '-w', '%{http_code}', `${registry.url}/v2/${repo}/blobs/uploads/`]);
   const location = /^location:\s*(\S+)/im.exec(opened.stdout)?.[1];
   if (!opened.stdout.trimEnd().endsWith('202') || !location) throw new Error(`${registry.label}: POST upload did not answer 202 with a Location:\n${opened.stdout}`);
@@ -24,7 +25,8 @@ async function upload(registry: Registry, repo: string, file: string, digest: st
   return opened.seconds + sent.seconds;
 }
 
-async function download(registry: Registry, repo: string, digest: string, size: number): Promise<number> {
+/** Seconds to GET the blob to /dev/null, checking its status and size. */
+export async function downloadBlob(registry: Registry, repo: string, digest: string, size: number): Promise<number> {
   const got = await execOk('curl', ['-sS', '-L', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', `${registry.url}/v2/${repo}/blobs/${digest}`]);
   if (got.stdout.trim() !== `200 ${size}`) throw new Error(`${registry.label}: GET of the blob answered ${got.stdout.trim()} (expected 200 ${size})`);
   return got.seconds;
@@ -44,8 +46,8 @@ export async function rawBlobRows(ctx: BenchContext, registries: readonly [Regis
     const blob = await writeRandomBlob(nodePath.join(ctx.scratch, `raw-r${rep}`), size);
     const repo = `bench/raw-r${rep}`;
     try {
-      for (const registry of inTurn(rep, registries)) await recordTransfer(up, registry, size, () => upload(registry, repo, blob.file, blob.digest));
-      for (const registry of inTurn(rep, registries)) await recordTransfer(down, registry, size, () => download(registry, repo, blob.digest, size));
+      for (const registry of inTurn(rep, registries)) await recordTransfer(up, registry, size, () => uploadBlob(registry, repo, blob.file, blob.digest));
+      for (const registry of inTurn(rep, registries)) await recordTransfer(down, registry, size, () => downloadBlob(registry, repo, blob.digest, size));
     } finally {
       await rm(nodePath.dirname(blob.file), { recursive: true, force: true });
     }

@@ -30,6 +30,8 @@ export function transferRow(name: string, note: string, target: Target | undefin
 export interface PushPullOptions {
   readonly section?: string;
   readonly otherLabel?: string;
+  /** Added to the row names ("through the TLS proxy"), so rows of different sections read apart. */
+  readonly nameSuffix?: string;
   readonly pushTarget?: Target;
   /** Undefined keeps the default target; null means the row has none. */
   readonly pullTarget?: Target | null;
@@ -49,7 +51,7 @@ export async function pushPullRows(
 ): Promise<PushedImage | undefined> {
   const { section, otherLabel } = options;
   const bytes = sizes.reduce((sum, size) => sum + size, 0);
-  const label = `${kind} ${imageLabel(sizes)}`;
+  const label = `${kind} ${imageLabel(sizes)}${options.nameSuffix ? ` ${options.nameSuffix}` : ''}`;
   const pushNote = `skopeo copy dir: -> docker://, new random image and new repository per repetition (${sizes.length} layers)`;
   const pushRow = transferRow(`skopeo push ${label}`, pushNote, options.pushTarget ?? PUSH_PULL_TARGET, 'upload', section, otherLabel);
   const pullTarget = options.pullTarget === null ? undefined : (options.pullTarget ?? PUSH_PULL_TARGET);
@@ -72,6 +74,13 @@ export async function pushPullRows(
   return first;
 }
 
+/** Seconds until the last of the `dir:` images, pushed all at once to `PREFIX-0`, `PREFIX-1`..., is in. */
+export async function pushAllAtOnce(registry: Registry, dirs: readonly string[], repoPrefix: string): Promise<number> {
+  const started = performance.now();
+  await Promise.all(dirs.map((dir, i) => push(dir, registry, `${repoPrefix}-${i}`)));
+  return (performance.now() - started) / 1000;
+}
+
 /** N pushes of distinct images at once; the row is the wall time until the last one finished. */
 export async function concurrentPushRow(ctx: BenchContext, registries: readonly [Registry, Registry], count: number, sizes: readonly number[], reps: number): Promise<void> {
   const row = transferRow(
@@ -86,11 +95,7 @@ export async function concurrentPushRow(ctx: BenchContext, registries: readonly 
     try {
       for (const dir of dirs) await writeDirImage(dir, sizes);
       for (const registry of inTurn(rep, registries)) {
-        await recordTransfer(row, registry, bytes, async () => {
-          const started = performance.now();
-          await Promise.all(dirs.map((dir, i) => push(dir, registry, `bench/concurrent-r${rep}-${i}`)));
-          return (performance.now() - started) / 1000;
-        });
+        await recordTransfer(row, registry, bytes, () => pushAllAtOnce(registry, dirs, `bench/concurrent-r${rep}`));
       }
     } finally {
       await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -78,6 +78,7 @@ export async function proxySection(ctx: BenchContext): Promise<void> {
     const pushed = await pushPullRows(ctx, fronts, 'large', sizes.large, largeReps, {
       section: SECTION,
       otherLabel: 'nginx + reference',
+      nameSuffix: 'through the TLS proxy',
       pushTarget: { on: 'ratio', op: '<=', value: 0.8 },
       pullTarget: { on: 'ratio', op: '<=', value: 0.8 },
     });
