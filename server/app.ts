@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { sendJson } from './http/v2/respond.js';
 import { createV2Router } from './http/v2/router.js';
 import { isNoSpaceError, storageFull } from './errors/storage-full.js';
 import type { ProtocolHandler } from './http/protocol.js';
@@ -42,8 +43,7 @@ export function createServer(options: ServerOptions): RequestListener {
     const handle: ProtocolHandler | undefined =
       target.path === '/v2' || target.path.startsWith('/v2/') ? v2 : isV1Path(target.path) ? options.v1 ?? v1Disabled : undefined;
     if (!handle) {
-      res.writeHead(404, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ error: 'not found' }));
+      notARegistryPath(req, res, target.path, options.v1 !== undefined);
       return;
     }
     handle(req, res, target).catch((err: unknown) => {
@@ -80,6 +80,15 @@ export function describeServerError(err: unknown, req: IncomingMessage): string 
 }
 
 const isV1Path = (path: string): boolean => path === '/_ping' || path === '/v1' || path.startsWith('/v1/');
+
+/**
+ * A path of neither API (`/`, `/favicon.ico`, `/v3/`): no client of either protocol sends it, so the answer is a
+ * plain JSON error naming where the APIs are, for the person who opened the address in a browser or with curl.
+ */
+function notARegistryPath(req: IncomingMessage, res: ServerResponse, path: string, v1: boolean): void {
+  const apis = v1 ? 'the registry APIs are under /v2/ and /v1/' : 'the registry API is under /v2/';
+  sendJson(res, 404, { error: `not found: ${req.method} ${path.slice(0, 200)} is not a registry path; ${apis}` });
+}
 
 /** With v1 turned off, `/v1/*` answers 404 in the v1 error format. */
 const v1Disabled: ProtocolHandler = async (_req, res) => {

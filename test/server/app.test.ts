@@ -44,11 +44,39 @@ describe('createServer', () => {
     }
   });
 
-  it('paths of neither protocol are 404', async () => {
+  it('paths of neither protocol are 404 with a JSON error naming where the registry API is', async () => {
     reg = await startTestRegistry();
-    for (const path of ['/', '/v1x', '/v22/', '/admin', '/v3/_catalog']) {
+    for (const path of ['/', '/v1x', '/v22/', '/admin', '/v3/_catalog', '/V2/']) {
       const res = await rawRequest(reg.port, 'GET', path);
       expect(res.status, path).toBe(404);
+      expect(res.headers['content-type'], path).toBe('application/json');
+      expect(Number(res.headers['content-length']), path).toBe(res.body.byteLength);
+      expect(JSON.parse(res.body.toString()), path).toEqual({ error: `not found: GET ${path} is not a registry path; the registry API is under /v2/` });
+      // Not a v2 answer: no v2 client asked.
+      expect(res.headers['docker-distribution-api-version'], path).toBeUndefined();
+    }
+    const head = await rawRequest(reg.port, 'HEAD', '/favicon.ico');
+    expect([head.status, head.headers['content-type'], head.body.byteLength]).toEqual([404, 'application/json', 0]);
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+  });
+
+  it('with v1 on, the answer for a path of neither protocol names both APIs', async () => {
+    const v1: ProtocolHandler = async (_req, res) => {
+      res.end('true');
+    };
+    reg = await startTestRegistry({ v1 });
+    const res = await rawRequest(reg.port, 'POST', '/index.html', { body: 'ignored' });
+    expect(res.status).toBe(404);
+    expect(JSON.parse(res.body.toString())).toEqual({ error: 'not found: POST /index.html is not a registry path; the registry APIs are under /v2/ and /v1/' });
+  });
+
+  it('an unknown path under /v2/ is the v2 envelope (UNSUPPORTED, 404) that docs/wire-errors.md lists', async () => {
+    reg = await startTestRegistry();
+    for (const path of ['/v2/nothing/here', '/v2/_catalog/more', '/v2/a/b/blobz/x']) {
+      const res = await rawRequest(reg.port, 'GET', path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers['docker-distribution-api-version'], path).toBe('registry/2.0');
+      expect(JSON.parse(res.body.toString()), path).toEqual({ errors: [{ code: 'UNSUPPORTED', message: `no such endpoint: GET ${path}`, detail: null }] });
     }
   });
 
