@@ -33,6 +33,7 @@ import type { Digest } from '../oci/digest.js';
  *     _ingest/<id>                                           a blob being streamed in (import, v1 layer), before its digest is known
  *     _tmp/                                                  temp files of atomic writes
  *     _trash/<run>/<alg>-<hex>                               a blob gc set aside while it checks it once more
+ *     _catalog/<instance>.<generation>                       empty; replaced by a process each time it creates or deletes a repository
  */
 export const paths = {
   blobsRoot: (): string => 'blobs',
@@ -81,6 +82,8 @@ export const paths = {
   trashRun: (run: string): string => `_trash/${run}`,
   trashEntry: (run: string, d: Digest): string => `_trash/${run}/${d.algorithm}-${d.hex}`,
   debrisEntry: (dir: string, entry: string): string => `${dir}/${entry}`,
+  catalogMarkersDir: (): string => '_catalog',
+  catalogMarker: (instance: string, generation: number): string => `_catalog/${instance}.${generation}`,
 } as const;
 
 /** Folder names inside a repository folder that belong to Berth, not to a nested repository name. */

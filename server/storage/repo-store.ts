@@ -6,7 +6,7 @@ import type { BlobInfo, BlobStore } from './blob-store.js';
 import { ContentCache } from './content-cache.js';
 import type { StorageDriver } from './driver.js';
 import { paths, REPOSITORY_INTERNAL_DIRS } from './paths.js';
-import { StringHeap } from './string-heap.js';
+import { byteOrder, RepositoryListing } from './repository-listing.js';
 
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Pauses before a manifest PUT looks again for content it did not find (see `checkReferences`). */
@@ -32,16 +32,20 @@ const linkContent = (d: Digest): Buffer => Buffer.from(d.value);
 /**
  * A repository's view of the store: links to global blobs, manifest revisions, tags and referrers.
  * Everything is read from storage on each call (only immutable manifest bytes are cached), so several
- * workers or instances over one store always agree.
+ * workers or instances over one store always agree. Which repositories exist is `listing`'s job: every change
+ * that can create or remove a repository goes through `listing.track`, which announces it to other processes.
  */
 export class RepositoryStore {
   private readonly manifests = new ContentCache<StoredManifest>(64 * 1024 * 1024);
+  readonly listing: RepositoryListing;
 
   constructor(
     private readonly driver: StorageDriver,
     private readonly blobs: BlobStore,
     private readonly emit: Emit,
-  ) {}
+  ) {
+    this.listing = new RepositoryListing(driver);
+  }
 
   async exists(name: string): Promise<boolean> {
     const entries = await this.driver.list(paths.repository(name));
@@ -55,9 +59,11 @@ export class RepositoryStore {
    * first (the gc rule in `gc.ts`); false, and nothing linked, when it is not stored (any more).
    */
   async linkBlob(name: string, digest: Digest): Promise<boolean> {
-    if (!(await this.blobs.keep(digest))) return false;
-    await this.driver.putContent(paths.layerLink(name, digest), linkContent(digest));
-    return true;
+    return this.listing.track(name, async () => {
+      if (!(await this.blobs.keep(digest))) return false;
+      await this.driver.putContent(paths.layerLink(name, digest), linkContent(digest));
+      return true;
+    }, { onlyAdds: true });
   }
 
   /**
@@ -80,7 +86,7 @@ export class RepositoryStore {
     if (!(await this.driver.stat(paths.layerLink(name, digest)))) {
       throw new BerthError('blob-not-found', `blob ${digest.value} is not in repository ${name}`, { digest: digest.value });
     }
-    await this.driver.delete(paths.layerLinkDir(name, digest));
+    await this.listing.track(name, () => this.driver.delete(paths.layerLinkDir(name, digest)), { onlyAdds: false });
   }
 
   // ---- manifests ---------------------------------------------------------------------------------
@@ -114,10 +120,12 @@ export class RepositoryStore {
     const parsed = parseManifest(body, contentType);
     if (!options.fromUpstream) await this.checkReferences(name, parsed);
 
-    await this.blobs.putContent(body, digest);
-    await this.writeRevision(name, digest, parsed);
-    for (const tag of tags) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
-    await this.verifyStored(name, digest, body, parsed, { references: !options.fromUpstream });
+    await this.listing.track(name, async () => {
+      await this.blobs.putContent(body, digest);
+      await this.writeRevision(name, digest, parsed);
+      for (const tag of tags) await this.driver.putContent(paths.tagLink(name, tag), linkContent(digest));
+      await this.verifyStored(name, digest, body, parsed, { references: !options.fromUpstream });
+    }, { onlyAdds: true });
     const stored = { digest, body, parsed };
     this.manifests.set(digest.value, stored, body.byteLength);
     if (tags.length === 0) this.emit('pushed', { repository: name, digest: digest.value, mediaType: parsed.mediaType });
@@ -140,14 +148,15 @@ export class RepositoryStore {
   async removeRevision(name: string, digest: Digest, stillUnused: () => Promise<boolean>): Promise<boolean> {
     const stored = await this.readManifest(digest);
     if (!stored || !(await this.hasManifest(name, digest))) return false;
-    await this.driver.delete(paths.revisionDir(name, digest));
-    if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
-    if (!(await stillUnused())) {
+    const removed = await this.listing.track(name, async () => {
+      await this.driver.delete(paths.revisionDir(name, digest));
+      if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
+      if (await stillUnused()) return true;
       await this.writeRevision(name, digest, stored.parsed);
       return false;
-    }
-    this.emit('deleted', { repository: name, digest: digest.value });
-    return true;
+    }, { onlyAdds: false });
+    if (removed) this.emit('deleted', { repository: name, digest: digest.value });
+    return removed;
   }
 
   /** Manifests of this repository that no tag points to (for the console's untagged list). */
@@ -252,15 +261,17 @@ export class RepositoryStore {
     const stored = await this.getManifest(name, { digest });
     if (!stored) throw new BerthError('manifest-not-found', `manifest ${digest.value} is not in repository ${name}`, { digest: digest.value });
     const removedTags: string[] = [];
-    for (const tag of await this.listTags(name)) {
-      const target = await this.resolveTag(name, tag);
-      if (target?.value === digest.value) {
-        await this.driver.delete(paths.tagDir(name, tag));
-        removedTags.push(tag);
+    await this.listing.track(name, async () => {
+      for (const tag of await this.listTags(name)) {
+        const target = await this.resolveTag(name, tag);
+        if (target?.value === digest.value) {
+          await this.driver.delete(paths.tagDir(name, tag));
+          removedTags.push(tag);
+        }
       }
-    }
-    await this.driver.delete(paths.revisionDir(name, digest));
-    if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
+      await this.driver.delete(paths.revisionDir(name, digest));
+      if (stored.parsed.subject) await this.driver.delete(paths.referrerLink(name, parseDigest(stored.parsed.subject.digest), digest));
+    }, { onlyAdds: false });
     this.emit('deleted', { repository: name, digest: digest.value });
     return removedTags;
   }
@@ -268,7 +279,7 @@ export class RepositoryStore {
   async deleteTag(name: string, tag: string): Promise<void> {
     assertTag(tag);
     if (!(await this.resolveTag(name, tag))) throw new BerthError('manifest-not-found', `tag ${tag} is not in repository ${name}`, { tag });
-    await this.driver.delete(paths.tagDir(name, tag));
+    await this.listing.track(name, () => this.driver.delete(paths.tagDir(name, tag)), { onlyAdds: false });
     this.emit('deleted', { repository: name, tag });
   }
 
@@ -326,81 +337,16 @@ export class RepositoryStore {
     return out;
   }
 
-  /**
-   * Every repository name, in byte order. `includeUploadOnly` also lists folders that hold nothing but
-   * upload sessions (for garbage collection); clients never see those.
-   */
-  async listRepositories(options: { includeUploadOnly?: boolean } = {}): Promise<string[]> {
-    const isRepository = (entries: string[]): boolean =>
-      entries.some((e) => e === '_manifests' || e === '_layers' || (options.includeUploadOnly === true && e === '_uploads'));
-    const out: string[] = [];
-    const walk = async (prefix: string): Promise<void> => {
-      const dir = prefix === '' ? paths.repositoriesRoot() : paths.repository(prefix);
-      const entries = await this.driver.list(dir);
-      if (prefix !== '' && isRepository(entries)) out.push(prefix);
-      for (const entry of entries) {
-        if (entry.startsWith('_')) continue;
-        await walk(prefix === '' ? entry : `${prefix}/${entry}`);
-      }
-    };
-    await walk('');
-    return out.sort(byteOrder);
-  }
-
-  /**
-   * Up to `limit` repository names after `after`, in byte order, reading only the folders that page needs:
-   * a min-heap of folders still to open, so a name is given out as soon as it is the smallest left, folders
-   * wholly at or before `after` are never opened, and the walk stops at `limit`. Nothing is cached, so
-   * repositories another worker or instance just created are there. (A plain sorted walk would be wrong:
-   * `a-c` sorts before `a/b`.)
-   */
-  async listRepositoriesPage(options: { after?: string | undefined; limit: number }): Promise<string[]> {
-    const { after, limit } = options;
-    const out: string[] = [];
-    if (limit <= 0) return out;
-    // Nothing under `folder` sorts after `after`: folder < after, and every `folder/...` < after too.
-    const wholeBefore = (folder: string): boolean =>
-      after !== undefined && folder <= after && `${folder}/` < after && !after.startsWith(`${folder}/`);
-    const heap = new StringHeap();
-    // The next few folders are listed ahead (a page of 1,000 names is 1,000 folder reads, and the thread pool
-    // reads several at once); a read started for a folder the page never reaches is dropped.
-    const listings = new Map<string, Promise<string[]>>();
-    const listing = (folder: string): Promise<string[]> => {
-      let pending = listings.get(folder);
-      if (!pending) {
-        pending = this.driver.list(paths.repository(folder));
-        pending.catch(() => undefined);
-        listings.set(folder, pending);
-      }
-      return pending;
-    };
-    for (const entry of await this.driver.list(paths.repositoriesRoot())) if (!entry.startsWith('_') && !wholeBefore(entry)) heap.push(entry);
-    for (let folder = heap.pop(); folder !== undefined; folder = heap.pop()) {
-      for (const next of heap.smallest(LIST_AHEAD)) void listing(next);
-      const entries = await listing(folder);
-      listings.delete(folder);
-      // Every name still in the heap, and every name below this folder, sorts after `folder`.
-      if ((after === undefined || folder > after) && entries.some((e) => e === '_manifests' || e === '_layers')) {
-        out.push(folder);
-        if (out.length === limit) break;
-      }
-      for (const entry of entries) {
-        const child = `${folder}/${entry}`;
-        if (!entry.startsWith('_') && !wholeBefore(child)) heap.push(child);
-      }
-    }
-    return out;
+  /** Every repository name, in byte order, read from the store now (see `RepositoryListing.listRepositories`). */
+  listRepositories(options: { includeUploadOnly?: boolean } = {}): Promise<string[]> {
+    return this.listing.listRepositories(options);
   }
 
   async deleteRepository(name: string): Promise<void> {
     if (!(await this.exists(name))) throw new BerthError('repository-not-found', `repository ${name} is not known`, { name });
     for (const entry of REPOSITORY_INTERNAL_DIRS) await this.driver.delete(paths.repositoryEntry(name, entry));
+    await this.listing.removed(name);
     this.emit('deleted', { repository: name });
   }
 }
-
-/** Folders listed ahead of the catalog walk (see `listRepositoriesPage`). */
-const LIST_AHEAD = 16;
-
-export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
