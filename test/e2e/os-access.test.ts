@@ -90,7 +90,7 @@ describe('Access page', () => {
     expect(verify.code, verify.stderr).toBe(0);
     // Not installed anywhere yet: the Linux target is /etc/docker/certs.d, which the test leaves alone.
     await page.getByRole('list', { name: 'Trust' }).getByText('not trusted').waitFor();
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 120_000;
     while (!/proxy listening on https:\/\/127\.0\.0\.1:\d+/.test(server?.output() ?? '')) {
       if (Date.now() > deadline) throw new Error(`the proxy did not start:\n${server?.output()}`);
       await new Promise((r) => setTimeout(r, 100));

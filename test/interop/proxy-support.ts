@@ -31,7 +31,7 @@ export async function startProxiedBerth(hostname: string, users: Record<string, 
     root: nodePath.join(dir, 'store'),
     args: ['--proxy-addr', '127.0.0.1:0', '--tls-cert', nodePath.join(certs, 'server.crt'), '--tls-key', nodePath.join(certs, 'server.key'), '--htpasswd', htpasswd, ...serveArgs],
   });
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 120_000;
   let match: RegExpExecArray | null = null;
   while (!(match = /proxy listening on https:\/\/127\.0\.0\.1:(\d+)/.exec(berth.output()))) {
     if (Date.now() > deadline) throw new Error(`the proxy did not start:\n${berth.output()}`);

@@ -61,7 +61,7 @@ describe('one-click certificate', () => {
     expect(verify.code).toBe(0);
 
     // Wait (no timing asserted) until the proxy's file watch has swapped the pair in.
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 120_000;
     while ((await servedFingerprint(proxied.proxyPort)) !== details.sha256Fingerprint) {
       if (Date.now() > deadline) throw new Error(`the proxy still serves the old certificate:\n${proxied.berth.output()}`);
       await new Promise((r) => setTimeout(r, 100));

@@ -62,7 +62,7 @@ export async function startSecretService(): Promise<SecretService> {
   keyring.stdin?.end('berth-test-keyring');
   const exited = new Promise<void>((resolve) => keyring.once('exit', () => resolve()));
   // Ready when an item can really be stored (the login collection appears a moment after unlocking).
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 120_000;
   while ((await run('secret-tool', ['store', '--label', 'berth-ready', 'service', 'berth-ready', 'username', 'probe'], { env, input: 'x' })).code !== 0) {
     if (keyring.exitCode !== null || Date.now() > deadline) throw new Error(`gnome-keyring-daemon did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));

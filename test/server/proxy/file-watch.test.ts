@@ -4,16 +4,10 @@ import * as nodePath from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../../server/fs/atomic-file.js';
 import { watchFiles, type FileWatch } from '../../../server/proxy/file-watch.js';
+import { until } from './fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
 
 describe('watchFiles', () => {
   let dir: string;
@@ -36,7 +30,7 @@ describe('watchFiles', () => {
     await watch.load();
     expect(seen).toEqual(['v1']);
     await writeFileAtomic(file, 'v2');
-    await until(() => seen.length === 2);
+    await until(() => seen.length === 2, 'both changes to be seen');
     expect(seen).toEqual(['v1', 'v2']);
     // Changes to unrelated files in the same folder are ignored.
     await fs.writeFile(nodePath.join(dir, 'other'), 'x');

@@ -174,7 +174,8 @@ export async function canBind(host: string): Promise<boolean> {
 
 export const execFileAsync = promisify(execFile);
 
-export async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+// The limit only ends a wait that will never succeed: a loaded CI machine can take many seconds.
+export async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
