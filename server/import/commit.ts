@@ -110,16 +110,14 @@ export async function commitImages(store: Store, staging: Staging, named: readon
     const top = render(image.node);
     const first = targets[0]?.target.tag;
     options.onStep(first !== undefined ? `${repository}:${first}` : `${repository}@${top.digest}`);
+    // Every blob link first, several at once: each waits on its own fsyncs (a layer's link is its own file).
+    const links = new Set((trees[i] as ManifestNode[]).flatMap((node) => blobsOf(node).map((b) => placed(b).digest)));
+    await forEachLimit([...links], PARALLEL, async (digest) => {
+      check();
+      await store.repositories.linkBlob(repository, parseDigest(digest));
+    });
     // Children before parents: putManifest refuses an index whose manifests are not in the repository yet.
-    const linked = new Set<string>();
     for (const node of trees[i] as ManifestNode[]) {
-      for (const b of blobsOf(node)) {
-        const d = placed(b);
-        if (linked.has(d.digest)) continue;
-        check();
-        await store.repositories.linkBlob(repository, parseDigest(d.digest));
-        linked.add(d.digest);
-      }
       const r = render(node);
       if (node === image.node || putManifests.has(`${repository} ${r.digest}`)) continue;
       check();
