@@ -30,6 +30,9 @@ const NO_BYTES = new Uint8Array(0);
  * 1,000,000 take 50 MB (and their walk, one folder read per name, takes minutes; pages meanwhile are read from
  * the tree as before). One walk after each repository create or delete another process announces; a push
  * into an existing repository announces nothing.
+ * Two gaps, both closed by the next announced change or a restart: a process killed between storing a new
+ * repository and announcing it, and a push into a repository that another process deletes between the push's
+ * check (it existed: nothing to announce) and its write.
  */
 export class RepositoryListing {
   private readonly instance = randomBytes(8).toString('hex');
@@ -123,7 +126,7 @@ export class RepositoryListing {
     })();
   }
 
-  /** Waits for a walk in progress (tests, and a shutdown that should not leave one running). */
+  /** Waits for a walk in progress, if any (for tests: when pages start coming from memory). */
   async settled(): Promise<void> {
     await this.building;
   }
