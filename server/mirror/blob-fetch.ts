@@ -74,7 +74,7 @@ export class BlobFetcher {
   }
 
   private async download(client: UpstreamClient, remoteName: string, digest: Digest, res: ServerResponse | undefined): Promise<boolean> {
-    const upstream = await client.get(`/v2/${remoteName}/blobs/${digest.value}`, remoteName);
+    const upstream = await client.get(`/v2/${remoteName}/blobs/${digest.value}`, remoteName, { slabs: true });
     if (upstream.statusCode === 404) {
       upstream.resume();
       return false;

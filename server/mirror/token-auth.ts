@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { Challenge } from './challenge.js';
 import { mayCarryCredentials, type Credentials } from './credentials.js';
 import { UpstreamUnavailableError } from './upstream-error.js';
@@ -88,7 +89,7 @@ export class TokenCache {
 export const basicHeader = (c: Credentials): string => `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 
 /** Reads a small response body, refusing one larger than `limit`. */
-export async function readLimited(res: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readLimited(res: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res as AsyncIterable<Buffer>) {

@@ -5,6 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { parseChallenge, type Challenge } from './challenge.js';
 import type { MirrorConfig } from './config.js';
 import { mayCarryCredentials, type CredentialSource } from './credentials.js';
+import { slabRequest, type UpstreamResponse } from './slab-request.js';
 import { basicHeader, TokenCache } from './token-auth.js';
 import { UpstreamUnavailableError } from './upstream-error.js';
 
@@ -22,6 +23,7 @@ export class UpstreamClient {
   private readonly tokens: TokenCache;
   private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 32 });
   private readonly httpsAgent: HttpsAgent;
+  private readonly ca: string[] | undefined;
   /** Learnt from the first challenge, so later requests send credentials up front. */
   private scheme: 'none' | 'basic' | 'bearer' = 'none';
   /** The upstream's bearer challenge: a scope with no token yet gets one before its first request, not after a 401. */
@@ -33,6 +35,7 @@ export class UpstreamClient {
   ) {
     this.origin = new URL(mirror.url);
     const ca = mirror.caFile ? [...rootCertificates, readFileSync(mirror.caFile, 'utf8')] : undefined;
+    this.ca = ca;
     this.httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 32, ...(ca ? { ca } : {}) });
     this.tokens = new TokenCache(mirror.url, (url, init) => this.send(url, init));
   }
@@ -40,13 +43,15 @@ export class UpstreamClient {
   /**
    * `GET`/`HEAD` of an upstream path (`/v2/<remote>/manifests/<ref>`), authenticated for pulling `remoteName`.
    * Resolves with the final response (any status); rejects with `UpstreamUnavailableError` when the upstream
-   * cannot be reached or refuses the credentials.
+   * cannot be reached or refuses the credentials. `slabs`: the body is large (a blob) and is read in slabs
+   * on a connection of its own (slab-request.ts).
    */
-  async get(path: string, remoteName: string, options: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}): Promise<IncomingMessage> {
+  async get(path: string, remoteName: string, options: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; slabs?: boolean } = {}): Promise<UpstreamResponse> {
     const method = options.method ?? 'GET';
+    const slabs = options.slabs === true;
     const scope = `repository:${remoteName}:pull`;
     const url = new URL(path, this.origin);
-    let res = await this.follow(url, method, { ...options.headers, ...(await this.authorization(scope)) });
+    let res = await this.follow(url, method, { ...options.headers, ...(await this.authorization(scope)) }, slabs);
     if (res.statusCode === 401) {
       const challenge = parseChallenge(res.headers['www-authenticate']);
       res.resume();
@@ -57,10 +62,10 @@ export class UpstreamClient {
         this.bearer = challenge;
         this.tokens.drop(scope);
         const token = await this.tokens.fetch(challenge, scope, creds);
-        res = await this.follow(url, method, { ...options.headers, Authorization: `Bearer ${token}` });
+        res = await this.follow(url, method, { ...options.headers, Authorization: `Bearer ${token}` }, slabs);
       } else if (challenge.scheme === 'basic' && creds && mayCarryCredentials(url)) {
         this.scheme = 'basic';
-        res = await this.follow(url, method, { ...options.headers, Authorization: basicHeader(creds) });
+        res = await this.follow(url, method, { ...options.headers, Authorization: basicHeader(creds) }, slabs);
       }
       if (res.statusCode === 401 || res.statusCode === 403) {
         res.resume();
@@ -88,12 +93,12 @@ export class UpstreamClient {
   }
 
   /** Follows redirects; `Authorization` goes only to the upstream's own origin. */
-  private async follow(url: URL, method: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  private async follow(url: URL, method: string, headers: Record<string, string>, slabs: boolean): Promise<UpstreamResponse> {
     let current = url;
     for (let hops = 0; ; hops++) {
       const sameOrigin = current.origin === this.origin.origin;
       const sent = sameOrigin ? headers : Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
-      const res = await this.send(current, { method, headers: sent });
+      const res = slabs ? await this.sendForSlabs(current, { method, headers: sent }) : await this.send(current, { method, headers: sent });
       const location = res.headers.location;
       if (![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || !location) return res;
       res.resume();
@@ -101,6 +106,16 @@ export class UpstreamClient {
       current = new URL(location, current);
       if (current.protocol !== 'https:' && current.protocol !== 'http:') throw new UpstreamUnavailableError(this.mirror.url, `it redirected to ${current.protocol}`);
     }
+  }
+
+  /** A large body read in slabs; a chunked one (which slab-request.ts does not decode) through Node's client. */
+  private async sendForSlabs(url: URL, init: { method: string; headers: Record<string, string> }): Promise<UpstreamResponse> {
+    const headers = { 'User-Agent': 'berth-mirror', ...init.headers };
+    const fail = (reason: string): Error => new UpstreamUnavailableError(this.mirror.url, reason);
+    const res = await slabRequest(url, { method: init.method, headers, ca: this.ca, idleTimeoutMs: IDLE_TIMEOUT_MS, fail });
+    if (res.framed || res.statusCode !== 200) return res;
+    res.destroy();
+    return this.send(url, init);
   }
 
   private send(url: URL, init: { method: string; headers: Record<string, string> }): Promise<IncomingMessage> {
