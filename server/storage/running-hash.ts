@@ -8,15 +8,16 @@ import type { DigestAlgorithm } from '../oci/digest.js';
  * a hashing thread.
  *
  * Inline is the default for one upload at a time: OpenSSL uses the CPU's SHA extensions where present
- * (about 0.7 CPU-s per GiB for SHA-256 here), while handing 1 MiB batches to a thread costs a copy, a
+ * (about 0.7 CPU-s per GiB for SHA-256 here), while handing batches to a thread costs a copy, a
  * postMessage per batch and a second thread's wake-ups: measured on a 1 GiB curl upload, 3.6-6.1 server
  * CPU-s per GiB with the thread against 2.3-2.6 inline. A thread pays only when several uploads hash at
- * once (skopeo pushes three layers at a time, dockerd five), so a hash started while another inline hash
- * is busy goes to the least loaded thread and the uploads use more than one core.
+ * once (skopeo pushes three layers at a time, dockerd five) and the machine has cores to spare for it, so
+ * a hash started while another inline hash is busy goes to the least loaded thread, if there are any
+ * (`HASH_THREADS`).
  *
- * On a thread, bytes are copied into 1 MiB batches whose buffers are transferred, not cloned. At most
+ * On a thread, bytes are copied into batches whose buffers are transferred, not cloned. At most
  * `MAX_IN_FLIGHT` batches per hash wait on the worker: `update` returns a promise when the caller must
- * wait, so memory stays bounded whatever the blob's size.
+ * wait, so memory stays bounded whatever the blob's size, and small with many uploads at once.
  */
 export interface RunningHash {
   readonly algorithm: DigestAlgorithm;
@@ -32,8 +33,8 @@ export interface RunningHash {
 
 export type HashPlace = 'inline' | 'thread';
 
-const BATCH = 1 << 20;
-const MAX_IN_FLIGHT = 8;
+const BATCH = 512 << 10;
+const MAX_IN_FLIGHT = 2;
 
 // CommonJS source evaluated in the worker, so the bundle needs no separate worker file.
 const WORKER_SOURCE = `
@@ -126,10 +127,17 @@ class HashThread {
 }
 
 /**
- * One thread per core: concurrent uploads (skopeo pushes three layers at once) hash in parallel, as the
- * reference registry's goroutines do, instead of queueing on one thread.
+ * Threads concurrent uploads may hash on: the cores beyond two, up to 8. The main thread takes one core, and
+ * the rest of a push needs the other: libuv's file writes, the garbage collector's threads, and the clients
+ * when they run on the same machine. Measured on 2 cores with 24 concurrent 100 MiB uploads: with a thread
+ * per core the server used 4.2-5.4 CPU-s per GiB and peaked at 150-240 MB resident (a worker is a V8 heap
+ * of its own, and the batches queued for it), hashing everything inline 3.6 CPU-s per GiB and about 100 MB,
+ * in the same wall time. On more cores concurrent uploads hash in parallel, as the reference registry's
+ * goroutines do. The threads start on first use.
  */
-const pool = Array.from({ length: Math.max(1, Math.min(availableParallelism(), 8)) }, () => new HashThread());
+export const HASH_THREADS = Math.max(0, Math.min(availableParallelism() - 2, 8));
+// At least one, for a hash asked to run on a thread (`place`), whatever the machine.
+const pool = Array.from({ length: Math.max(1, HASH_THREADS) }, () => new HashThread());
 
 function leastLoaded(): HashThread {
   return pool.reduce((best, t) => (t.load < best.load ? t : best));
@@ -168,9 +176,12 @@ function inlineHash(algorithm: DigestAlgorithm): RunningHash {
   };
 }
 
-/** `place` forces where the hash runs (tests); by default inline unless another inline hash is busy. */
+/** Where a new hash runs by default: inline, unless another inline hash is busy and there are hashing threads. */
+export const defaultHashPlace = (inlineIsBusy: boolean, threads: number): HashPlace => (inlineIsBusy && threads > 0 ? 'thread' : 'inline');
+
+/** `place` forces where the hash runs (tests); by default see `defaultHashPlace`. */
 export function createRunningHash(algorithm: DigestAlgorithm, place?: HashPlace): RunningHash {
-  if ((place ?? (inlineBusy() ? 'thread' : 'inline')) === 'inline') return inlineHash(algorithm);
+  if ((place ?? defaultHashPlace(inlineBusy(), HASH_THREADS)) === 'inline') return inlineHash(algorithm);
   const thread = leastLoaded();
   // Batches travel to the worker and back: at most MAX_IN_FLIGHT + 1 buffers exist per hash.
   const spare: ArrayBuffer[] = [];

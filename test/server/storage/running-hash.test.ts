@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createRunningHash } from '../../../server/storage/running-hash.js';
+import { availableParallelism } from 'node:os';
+import { createRunningHash, defaultHashPlace, HASH_THREADS } from '../../../server/storage/running-hash.js';
 
 const reference = (alg: string, parts: Buffer[]): string => {
   const h = createHash(alg);
@@ -22,10 +23,19 @@ describe('running hash, inline and on the hashing thread', () => {
     }
   });
 
-  it('hashes one upload inline and sends a second concurrent one to a thread; inline again once the first is disposed', async () => {
+  it('sends a hash to a thread only while another runs inline and there are hashing threads', () => {
+    expect(defaultHashPlace(false, 0)).toBe('inline');
+    expect(defaultHashPlace(false, 4)).toBe('inline');
+    expect(defaultHashPlace(true, 0)).toBe('inline');
+    expect(defaultHashPlace(true, 4)).toBe('thread');
+    // Two cores are the main thread's and the rest of the push's: threads only beyond them.
+    expect(HASH_THREADS).toBe(Math.max(0, Math.min(availableParallelism() - 2, 8)));
+  });
+
+  it('hashes one upload inline and a second concurrent one where defaultHashPlace says; inline again once the first is disposed', async () => {
     const first = createRunningHash('sha256');
     const second = createRunningHash('sha256');
-    expect([first.place, second.place]).toEqual(['inline', 'thread']);
+    expect([first.place, second.place]).toEqual(['inline', defaultHashPlace(true, HASH_THREADS)]);
     const data = randomBytes(3_000_000);
     await Promise.all([first.update(data), second.update(data)]);
     expect(await first.digest()).toBe(reference('sha256', [data]));
