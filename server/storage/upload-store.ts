@@ -10,6 +10,7 @@ import { paths } from './paths.js';
 import type { RepositoryStore } from './repo-store.js';
 import { KeyedMutex } from '../fs/keyed-mutex.js';
 import { isNoSpaceError, storageFull } from '../errors/storage-full.js';
+import { noteBodyBytes } from '../runtime/read-buffers.js';
 
 export interface UploadState {
   readonly id: string;
@@ -208,6 +209,7 @@ async function copyHashing(source: Readable, destination: Writable, hash: Runnin
   });
   failed.catch(() => undefined);
   for await (const chunk of source) {
+    noteBodyBytes((chunk as Buffer).byteLength);
     const hashing = hash.update(chunk as Buffer);
     if (hashing) await Promise.race([hashing, failed]);
     if (!destination.write(chunk)) await Promise.race([once(destination, 'drain'), failed]);

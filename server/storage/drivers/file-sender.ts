@@ -1,39 +1,15 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { keepPair, takePair } from './buffer-pairs.js';
 
 /**
- * Sends a range of an open file into a writable (a blob GET's response) through two reused buffers: one is
- * read into while the other is being written. Piping a read stream instead allocates a fresh buffer per
- * read, which lies in memory until the garbage collector notices it: measured on a 1 GiB GET, 32-44 MB of
- * buffers waiting for collection and its mark-compact runs.
- *
- * The buffers live in a WebAssembly.Memory because it is page-aligned. A plain Buffer of this size
- * starts 16 bytes into a page (the allocator's header), and the kernel's copy from the page cache into a
- * buffer misaligned that way measured three times slower than into an aligned one (1 GiB GET: 1.25-1.37
- * server CPU-s against 0.58-0.79).
+ * Sends a range of an open file into a writable (a blob GET's response) through two reused buffers
+ * (`buffer-pairs.ts`): one is read into while the other is being written. Piping a read stream instead
+ * allocates a fresh buffer per read, which lies in memory until the garbage collector notices it: measured
+ * on a 1 GiB GET, 32-44 MB of buffers waiting for collection and its mark-compact runs.
  */
 const CHUNK = 2 << 20;
-const WASM_PAGE = 64 << 10;
-/** Idle pairs kept for the next transfers; more concurrent GETs allocate more and drop them after. */
-const KEPT = 4;
-
-type Pair = readonly [Buffer, Buffer];
-const idle: Pair[] = [];
-
-function takePair(): Pair {
-  const kept = idle.pop();
-  if (kept) return kept;
-  const pages = (2 * CHUNK) / WASM_PAGE;
-  let memory: ArrayBuffer;
-  try {
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer;
-  } catch {
-    // Each memory reserves guard address space; with very many transfers at once V8 may refuse one.
-    memory = new ArrayBuffer(2 * CHUNK);
-  }
-  return [Buffer.from(memory, 0, CHUNK), Buffer.from(memory, CHUNK, CHUNK)];
-}
 
 /** Resolves once the destination has taken `chunk` (its write callback), so the buffer may be read into again. */
 function write(destination: Writable, chunk: Buffer, closed: Promise<never>): Promise<void> {
@@ -50,7 +26,7 @@ export async function sendFileRange(file: FileHandle, destination: Writable, sta
     throw new Error('the destination finished before the file was sent');
   });
   closed.catch(() => undefined);
-  const pair = takePair();
+  const pair = takePair(CHUNK);
   let position = start;
   let left = length;
   let turn = 0;
@@ -74,7 +50,7 @@ export async function sendFileRange(file: FileHandle, destination: Writable, sta
     throw err;
   }
   // Reused only after a clean end: on a failure a buffer may still be queued in the destination.
-  if (idle.length < KEPT) idle.push(pair);
+  keepPair(pair);
   destination.end();
   await finished(destination);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, createWriteStream } from 'node:fs';
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { Readable, type Writable } from 'node:stream';
@@ -7,10 +7,9 @@ import { finished } from 'node:stream/promises';
 import { BerthError, PathNotFoundError } from '../../errors/domain.js';
 import type { FileInfo, FileWriter, ReadOptions, StorageDriver } from '../driver.js';
 import { paths } from '../paths.js';
+import { FileAppender } from './file-appender.js';
 import { sendFileRange } from './file-sender.js';
 
-/** Large buffers roughly double streaming throughput compared with Node's 16/64 KiB defaults. */
-const STREAM_CHUNK = 1 << 20;
 /** Reads run ahead of the socket in bigger pieces: 4 MiB cut a 1 GiB GET by about a sixth here. */
 const READ_CHUNK = 4 << 20;
 
@@ -121,8 +120,8 @@ export class LocalDriver implements StorageDriver {
     } else {
       filePath = await this.tempPath();
     }
-    // `flush` fsyncs before the descriptor closes, so a committed writer's bytes are on disk.
-    const stream = createWriteStream(filePath, { flags: options.append ? 'a' : 'w', highWaterMark: STREAM_CHUNK, flush: true, mode: 0o644 });
+    // The appender flushes the file to the device before it finishes, so a committed writer's bytes are on disk.
+    const stream = new FileAppender(await fs.open(filePath, options.append ? 'a' : 'w', 0o644));
     return {
       stream,
       size: () => initial + stream.bytesWritten,
