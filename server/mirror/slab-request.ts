@@ -128,7 +128,8 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   /** Pushes the slab when it is full or the body is complete; false pauses the socket. */
   const deliver = (): boolean => {
     const res = response;
-    if (fill > remaining) return fatal('it sent more bytes than it announced');
+    // Bytes past the announced length are not the body's (the connection closes after it anyway).
+    if (fill > remaining) fill = remaining;
     const complete = fill === remaining;
     let more = true;
     if (fill === SLAB || (complete && fill > 0)) {
@@ -171,7 +172,7 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
       fill = 0;
       remaining = 0;
       res.push(null);
-    } else if (remaining > 0) fatal(`${url.origin} closed the connection ${remaining} bytes before the end of the body`);
+    } else if (remaining > 0) fatal(`${url.origin} closed the connection ${remaining - fill} bytes before the end of the body`);
   });
   return new Promise((resolve, reject) => {
     settle = { resolve, reject };
