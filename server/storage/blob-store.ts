@@ -3,6 +3,7 @@ import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError, PathNotFoundError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
+import { formatRecord, isObjectId, parseRecord, type BlobRecord } from './blob-records.js';
 import { createRunningHash } from './running-hash.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
@@ -26,15 +27,50 @@ export interface BlobInfo {
  * their links (`repo-store.ts`).
  */
 export class BlobStore {
-  constructor(private readonly driver: StorageDriver) {}
+  /** Uploads end as records naming their object instead of being moved (blob-records.ts): moves copy here. */
+  readonly keepsRecords: boolean;
+
+  constructor(private readonly driver: StorageDriver) {
+    this.keepsRecords = driver.movesByCopy === true;
+  }
 
   async stat(digest: Digest): Promise<BlobInfo | undefined> {
+    const record = await this.record(digest);
+    if (record) return { digest, size: record.size, modifiedAt: new Date(record.at) };
     const info = await this.driver.stat(paths.blobData(digest));
     return info && !info.isDirectory ? { digest, size: info.size, modifiedAt: info.modifiedAt } : undefined;
   }
 
   async read(digest: Digest, range?: { offset: number; length: number }): Promise<Readable> {
-    return this.driver.reader(paths.blobData(digest), range);
+    return this.atBytes(digest, (path) => this.driver.reader(path, range));
+  }
+
+  /** Where an upload session keeps its bytes: beside its info, or (records) in the object it will end as. */
+  uploadDataPath(name: string, id: string): string {
+    return this.keepsRecords ? paths.objectData(id) : paths.uploadData(name, id);
+  }
+
+  /** The blob's record, when it has one (only a store that keeps records looks). */
+  async record(digest: Digest): Promise<BlobRecord | undefined> {
+    if (!this.keepsRecords) return undefined;
+    const raw = await this.driver.getContent(paths.blobRecord(digest));
+    return raw ? parseRecord(raw, paths.blobRecord(digest)) : undefined;
+  }
+
+  /**
+   * Runs `use` on the path of the blob's bytes: the object its record names, else its `data`. When the object
+   * is gone, another instance that finished the same digest replaced the record and dropped the object the old
+   * one named: the record is read again.
+   */
+  private async atBytes<T>(digest: Digest, use: (path: string) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const record = await this.record(digest);
+      try {
+        return await use(record ? paths.objectData(record.object) : paths.blobData(digest));
+      } catch (err) {
+        if (!record || !(err instanceof PathNotFoundError) || attempt === 3) throw err;
+      }
+    }
   }
 
   /**
@@ -42,15 +78,29 @@ export class BlobStore {
    * `beforeFirstByte` runs once the bytes are found (a missing blob throws before it): the place for headers.
    */
   async send(digest: Digest, destination: Writable, range: { offset: number; length: number }, beforeFirstByte: () => void): Promise<void> {
-    if (this.driver.sendTo) return this.driver.sendTo(paths.blobData(digest), destination, { ...range, beforeFirstByte });
-    const body = await this.driver.reader(paths.blobData(digest), range);
+    const { sendTo } = this.driver;
+    if (sendTo) return this.atBytes(digest, (path) => sendTo.call(this.driver, path, destination, { ...range, beforeFirstByte }));
+    const body = await this.read(digest, range);
     beforeFirstByte();
     // pipeline destroys the file stream when the client goes away, and vice versa.
     await pipeline(body, destination);
   }
 
+  /**
+   * The whole content of a small blob (a manifest, a config). Those are written at `data` (`putContent`), so
+   * `data` is read first and a record looked for only when it is missing.
+   */
   async getContent(digest: Digest): Promise<Buffer | undefined> {
-    return this.driver.getContent(paths.blobData(digest));
+    const stored = await this.driver.getContent(paths.blobData(digest));
+    if (stored || !this.keepsRecords) return stored;
+    return this.atBytes(digest, async (path) => {
+      const content = await this.driver.getContent(path);
+      if (!content && path !== paths.blobData(digest)) throw new PathNotFoundError(this.driver.name, path);
+      return content;
+    }).catch((err: unknown) => {
+      if (err instanceof PathNotFoundError) return undefined;
+      throw err;
+    });
   }
 
   /** Stores small content (manifests, configs) after hashing it; returns its digest. */
@@ -70,12 +120,36 @@ export class BlobStore {
    * after being marked used) the source is simply dropped: same digest, same bytes.
    */
   async adopt(sourcePath: string, digest: Digest): Promise<void> {
+    const object = this.keepsRecords ? objectIdOf(sourcePath) : undefined;
+    if (object !== undefined) return this.adoptObject(object, digest);
     if (await this.keep(digest)) {
       await this.driver.delete(sourcePath);
       return;
     }
     await this.driver.move(sourcePath, paths.blobData(digest));
     // Marked again after the move: a gc may have removed the first mark while finishing its own delete.
+    await this.markUsed(digest);
+  }
+
+  /**
+   * Makes a complete, verified object the blob's bytes by writing the blob's record (blob-records.ts: the
+   * rules). When the blob is stored already, or another instance's record won, the object is dropped, but
+   * never while a record names it (a finish retried after a crash finds its own record).
+   */
+  private async adoptObject(object: string, digest: Digest): Promise<void> {
+    if (await this.keep(digest)) {
+      if ((await this.record(digest))?.object !== object) await this.driver.delete(paths.objectData(object));
+      return;
+    }
+    const info = await this.driver.stat(paths.objectData(object));
+    if (!info) throw new PathNotFoundError(this.driver.name, paths.objectData(object));
+    await this.driver.putContent(paths.blobRecord(digest), formatRecord({ object, size: info.size, at: new Date().toISOString() }));
+    // Both of two instances finishing this digest at once may have written: S3 keeps the last record. The one
+    // whose object it does not name drops its own (the same bytes). No record at all: gc set it aside just now
+    // and will put it back or delete the object itself.
+    const kept = await this.record(digest);
+    if (kept && kept.object !== object) await this.driver.delete(paths.objectData(object));
+    // Marked again after the write: a gc may have removed the first mark while finishing its own delete.
     await this.markUsed(digest);
   }
 
@@ -207,7 +281,9 @@ export class BlobStore {
    * driver is configured to redirect; undefined means the caller streams the bytes itself.
    */
   async redirectUrl(digest: Digest): Promise<string | undefined> {
-    return this.driver.redirectUrl?.(paths.blobData(digest));
+    if (!this.driver.redirectUrl) return undefined;
+    const record = await this.record(digest);
+    return this.driver.redirectUrl(record ? paths.objectData(record.object) : paths.blobData(digest));
   }
 
   // ---- garbage collection (the rule is in gc.ts) --------------------------------------------------
@@ -218,7 +294,9 @@ export class BlobStore {
    */
   async setAside(digest: Digest, run: string): Promise<boolean> {
     try {
-      await this.driver.move(paths.blobData(digest), paths.trashEntry(run, digest));
+      // A record moves alone: its object stays where it is, named by the record in the trash.
+      if (await this.record(digest)) await this.driver.move(paths.blobRecord(digest), paths.trashRecord(run, digest));
+      else await this.driver.move(paths.blobData(digest), paths.trashEntry(run, digest));
       return true;
     } catch (err) {
       // Gone (another gc took it first): on S3 the copy can fail that way after the move's own check.
@@ -229,12 +307,26 @@ export class BlobStore {
 
   /** Puts bytes set aside back (identical bytes stored meanwhile are simply replaced by the same). */
   async putBack(digest: Digest, run: string): Promise<void> {
-    await this.driver.move(paths.trashEntry(run, digest), paths.blobData(digest));
+    if (await this.recordSetAside(digest, run)) await this.driver.move(paths.trashRecord(run, digest), paths.blobRecord(digest));
+    else await this.driver.move(paths.trashEntry(run, digest), paths.blobData(digest));
   }
 
-  /** Deletes for good the bytes set aside in `run`. */
+  /** Deletes for good the bytes set aside in `run` (for a record, the object it names, then the record). */
   async discardSetAside(digest: Digest, run: string): Promise<void> {
+    const setAside = await this.recordSetAside(digest, run);
+    if (setAside) {
+      // A push that stored the blob again meanwhile may name the same object only by putting this record back.
+      if ((await this.record(digest))?.object !== setAside.object) await this.driver.delete(paths.objectData(setAside.object));
+      await this.driver.delete(paths.trashRecord(run, digest));
+      return;
+    }
     await this.driver.delete(paths.trashEntry(run, digest));
+  }
+
+  private async recordSetAside(digest: Digest, run: string): Promise<BlobRecord | undefined> {
+    if (!this.keepsRecords) return undefined;
+    const raw = await this.driver.getContent(paths.trashRecord(run, digest));
+    return raw ? parseRecord(raw, paths.trashRecord(run, digest)) : undefined;
   }
 
   /** Every gc run that left a trash folder, with the blobs set aside in it (a killed run leaves some). */
@@ -243,7 +335,7 @@ export class BlobStore {
       const digests: Digest[] = [];
       for (const entry of await this.driver.list(paths.trashRun(run))) {
         try {
-          digests.push(parseDigest(entry.replace('-', ':')));
+          digests.push(parseDigest(entry.replace(/\.record$/, '').replace('-', ':')));
         } catch {
           // not a blob set aside
         }
@@ -252,7 +344,10 @@ export class BlobStore {
     }
   }
 
-  /** Removes a gc run's trash folder and whatever is still in it. */
+  /**
+   * Removes a gc run's trash folder and whatever is still in it. Objects named by records in it stay: a
+   * record may have been put back without its trash copy being removed; gc-objects.ts reclaims the rest.
+   */
   async dropRun(run: string): Promise<void> {
     await this.driver.delete(paths.trashRun(run));
   }
@@ -283,8 +378,56 @@ export class BlobStore {
     if (await this.stat(digest)) await this.markUsed(digest);
   }
 
+  // ---- objects named by records (gc-objects.ts reclaims the orphans) ------------------------------
+
+  /**
+   * Every object a record names, in the store or set aside in a gc run's trash (read before and after the
+   * records, so a record moving between the two is seen), with the gc runs whose trash was seen.
+   */
+  async namedObjects(): Promise<{ objects: Set<string>; runs: Set<string> }> {
+    const objects = new Set<string>();
+    const runs = new Set<string>();
+    const readTrash = async (): Promise<void> => {
+      for await (const { run, digests } of this.setAsideRuns()) {
+        runs.add(run);
+        for (const digest of digests) {
+          const record = await this.recordSetAside(digest, run);
+          if (record) objects.add(record.object);
+        }
+      }
+    };
+    await readTrash();
+    for await (const digest of this.digests()) {
+      const record = await this.record(digest);
+      if (record) objects.add(record.object);
+    }
+    await readTrash();
+    return { objects, runs };
+  }
+
+  /** The objects under `_objects/`, with when each was last written. */
+  async *objects(): AsyncGenerator<{ id: string; modifiedAt: Date }> {
+    for (const id of await this.driver.list(paths.objectsRoot())) {
+      if (!isObjectId(id)) continue;
+      const info = await this.driver.stat(paths.objectData(id));
+      if (info && !info.isDirectory) yield { id, modifiedAt: info.modifiedAt };
+    }
+  }
+
+  async deleteObject(id: string): Promise<void> {
+    await this.driver.delete(paths.objectData(id));
+  }
+
   /** Every stored blob, algorithm by algorithm (for garbage collection). */
   async *list(): AsyncGenerator<BlobInfo> {
+    for await (const digest of this.digests()) {
+      const info = await this.stat(digest);
+      if (info) yield info;
+    }
+  }
+
+  /** The digest of every folder under `blobs/`, whether its bytes are there or not. */
+  private async *digests(): AsyncGenerator<Digest> {
     for (const algorithm of await this.driver.list(paths.blobsRoot())) {
       for (const prefix of await this.driver.list(paths.blobAlgorithmDir(algorithm))) {
         for (const hex of await this.driver.list(paths.blobPrefixDir(algorithm, prefix))) {
@@ -294,10 +437,16 @@ export class BlobStore {
           } catch {
             continue;
           }
-          const info = await this.stat(digest);
-          if (info) yield info;
+          yield digest;
         }
       }
     }
   }
+}
+
+/** The object id of a path under `_objects/`, or undefined for any other path. */
+function objectIdOf(path: string): string | undefined {
+  const prefix = `${paths.objectsRoot()}/`;
+  const id = path.startsWith(prefix) ? path.slice(prefix.length) : undefined;
+  return id !== undefined && isObjectId(id) ? id : undefined;
 }

@@ -31,6 +31,11 @@ export interface ReadOptions {
 
 export interface StorageDriver {
   readonly name: string;
+  /**
+   * True when `move` rewrites the bytes (an object store copies, then deletes). The blob store then leaves an
+   * upload's bytes where they were written and records where they are, instead of moving them (blob-records.ts).
+   */
+  readonly movesByCopy?: boolean;
   /** Undefined when the path does not exist. */
   stat(path: string): Promise<FileInfo | undefined>;
   /** The whole content of a small file, or undefined when it does not exist. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Digest } from '../oci/digest.js';
 import { mark, type KeepReason, type UntaggedManifest } from './gc-mark.js';
+import { removeOrphanObjects } from './gc-objects.js';
 import type { Store } from './store.js';
 
 export type { KeepReason } from './gc-mark.js';
@@ -31,7 +32,7 @@ export interface GcReport {
   /** Why the blobs that stay are kept: count and bytes per reason. */
   readonly kept: Record<KeepReason, { count: number; bytes: number }>;
   readonly uploadsRemoved: { repository: string; id: string; size: number }[];
-  /** Leftovers of interrupted writes (`_ingest`, `_tmp`) older than the grace period. */
+  /** Leftovers of interrupted writes (`_ingest`, `_tmp`, orphan `_objects`) older than the grace period. */
   readonly debrisRemoved: number;
 }
 
@@ -188,7 +189,8 @@ async function removeAbandonedUploads(store: Store, options: GcOptions, now: Dat
  */
 async function removeDebris(store: Store, options: GcOptions, now: Date, graceMs: number): Promise<number> {
   const minAgeMs = Math.max(graceMs, DEBRIS_MIN_AGE_MS);
-  return store.blobs.removeLeftovers({ olderThan: new Date(now.getTime() - minAgeMs), dryRun: options.dryRun });
+  const olderThan = new Date(now.getTime() - minAgeMs);
+  return (await store.blobs.removeLeftovers({ olderThan, dryRun: options.dryRun })) + (await removeOrphanObjects(store, { olderThan, dryRun: options.dryRun }));
 }
 
 const emptyKept = (): GcReport['kept'] => ({

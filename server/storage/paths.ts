@@ -8,6 +8,8 @@ import type { Digest } from '../oci/digest.js';
  *   <root>/
  *     blobs/<alg>/<hex[0:2]>/<hex>/data                      content-addressed bytes (layers, configs, manifests)
  *     blobs/<alg>/<hex[0:2]>/<hex>/used                      rewritten whenever a push uses the blob (gc.ts: the rule)
+ *     blobs/<alg>/<hex[0:2]>/<hex>/record                    instead of data, on a store whose moves copy (S3): JSON naming the
+ *                                                            `_objects/<id>` that holds the bytes (blob-records.ts)
  *     repositories/<name>/
  *       _layers/<alg>/<hex>/link                             this repository may serve this blob
  *       _manifests/revisions/<alg>/<hex>/link                this repository has this manifest
@@ -32,7 +34,9 @@ import type { Digest } from '../oci/digest.js';
  *     v1/by-config/<alg>/<hex>                               the v1 image id of a v2 image (by config digest)
  *     _ingest/<id>                                           a blob being streamed in (import, v1 layer), before its digest is known
  *     _tmp/                                                  temp files of atomic writes
+ *     _objects/<id>                                          on a store whose moves copy: an upload's bytes, written once, then named by a record
  *     _trash/<run>/<alg>-<hex>                               a blob gc set aside while it checks it once more
+ *     _trash/<run>/<alg>-<hex>.record                        a blob's record gc set aside (its object stays in `_objects/`)
  *     _catalog/<instance>.<generation>                       empty; replaced by a process each time it creates or deletes a repository
  */
 export const paths = {
@@ -42,6 +46,9 @@ export const paths = {
   blobData: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/data`,
   blobDir: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}`,
   blobUsed: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/used`,
+  blobRecord: (d: Digest): string => `blobs/${d.algorithm}/${d.hex.slice(0, 2)}/${d.hex}/record`,
+  objectsRoot: (): string => '_objects',
+  objectData: (id: string): string => `_objects/${id}`,
 
   repositoriesRoot: (): string => 'repositories',
   repository: (name: string): string => `repositories/${name}`,
@@ -81,6 +88,7 @@ export const paths = {
   trashRoot: (): string => '_trash',
   trashRun: (run: string): string => `_trash/${run}`,
   trashEntry: (run: string, d: Digest): string => `_trash/${run}/${d.algorithm}-${d.hex}`,
+  trashRecord: (run: string, d: Digest): string => `_trash/${run}/${d.algorithm}-${d.hex}.record`,
   debrisEntry: (dir: string, entry: string): string => `${dir}/${entry}`,
   catalogMarkersDir: (): string => '_catalog',
   catalogMarker: (instance: string, generation: number): string => `_catalog/${instance}.${generation}`,

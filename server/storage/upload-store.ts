@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { BerthError, UploadOffsetError } from '../errors/domain.js';
-import type { Digest, DigestAlgorithm } from '../oci/digest.js';
+import { parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { createRunningHash, type RunningHash } from './running-hash.js';
 import type { BlobStore } from './blob-store.js';
 import type { StorageDriver } from './driver.js';
@@ -24,6 +24,11 @@ export interface UploadState {
 interface UploadInfoFile {
   readonly startedAt: string;
   readonly algorithm: DigestAlgorithm;
+  /**
+   * On a store that keeps records: the digest the session is being committed as, written before the record.
+   * A session found with it (a crash between the record and the session's end) may hold a blob's bytes.
+   */
+  readonly finishing?: string;
 }
 
 /** Where a worker's running hash of an upload stands; valid only while the file is exactly `offset` long. */
@@ -55,8 +60,7 @@ export class UploadStore {
   async start(name: string, algorithm: DigestAlgorithm = 'sha256'): Promise<UploadState> {
     const id = randomUUID();
     const startedAt = new Date();
-    const info: UploadInfoFile = { startedAt: startedAt.toISOString(), algorithm };
-    await this.driver.putContent(paths.uploadInfo(name, id), Buffer.from(JSON.stringify(info)));
+    await this.writeInfo(name, id, { startedAt: startedAt.toISOString(), algorithm });
     return { id, name, size: 0, startedAt, algorithm };
   }
 
@@ -70,7 +74,7 @@ export class UploadStore {
     } catch {
       throw new BerthError('storage', `upload ${id}: unreadable session info`);
     }
-    const data = await this.driver.stat(paths.uploadData(name, id));
+    const data = await this.driver.stat(this.blobs.uploadDataPath(name, id));
     return { id, name, size: data?.size ?? 0, startedAt: new Date(info.startedAt), algorithm: info.algorithm };
   }
 
@@ -85,7 +89,7 @@ export class UploadStore {
       const key = `${name}\0${id}`;
       const checkpoint = await this.checkpointAt(key, name, id, state.algorithm, state.size);
       this.checkpoints.delete(key);
-      const writer = await this.driver.writer(paths.uploadData(name, id), { append: true });
+      const writer = await this.driver.writer(this.blobs.uploadDataPath(name, id), { append: true });
       try {
         // Not `pipeline`: on a source error it would destroy the file stream and drop bytes still queued in it.
         await copyHashing(body, writer.stream, checkpoint.hash);
@@ -95,7 +99,7 @@ export class UploadStore {
           // The disk is full: keeping this session's bytes would keep it full for every other push. Free
           // them; the client starts over once there is room (its session answers 404 from now on).
           await writer.cancel().catch(() => undefined);
-          await this.driver.delete(paths.uploadDir(name, id)).catch(() => undefined);
+          await this.removeSession(name, id).catch(() => undefined);
           throw storageFull(err);
         }
         // Keep what arrived (durably) so the client can resume from the reported range; the hash is stale.
@@ -135,8 +139,10 @@ export class UploadStore {
       if (state.size === 0) {
         await this.blobs.putContent(new Uint8Array(0), expected);
       } else {
-        await this.blobs.adopt(paths.uploadData(name, id), expected);
+        if (this.blobs.keepsRecords) await this.writeInfo(name, id, { startedAt: state.startedAt.toISOString(), algorithm: state.algorithm, finishing: expected.value });
+        await this.blobs.adopt(this.blobs.uploadDataPath(name, id), expected);
       }
+      // Ends the session without its data: the data object (records) or its moved bytes are the blob's now.
       await this.driver.delete(paths.uploadDir(name, id));
       if (!(await this.repositories.linkBlob(name, expected))) {
         throw new BerthError('blob-not-found', `blob ${expected.value} was removed by a garbage collection as it was committed; upload it again`);
@@ -148,7 +154,7 @@ export class UploadStore {
   async cancel(name: string, id: string): Promise<void> {
     await this.state(name, id);
     this.dropCheckpoint(`${name}\0${id}`);
-    await this.driver.delete(paths.uploadDir(name, id));
+    await this.removeSession(name, id);
   }
 
   /** Upload sessions of a repository (for expiry by garbage collection). */
@@ -171,13 +177,40 @@ export class UploadStore {
 
   /** When the session last received bytes (when it started, if none arrived yet). */
   async lastActive(upload: UploadState): Promise<Date> {
-    const data = await this.driver.stat(paths.uploadData(upload.name, upload.id));
+    const data = await this.driver.stat(this.blobs.uploadDataPath(upload.name, upload.id));
     return new Date(Math.max(upload.startedAt.getTime(), data?.modifiedAt.getTime() ?? 0));
   }
 
   async remove(name: string, id: string): Promise<void> {
     this.dropCheckpoint(`${name}\0${id}`);
+    await this.removeSession(name, id);
+  }
+
+  /**
+   * Deletes a session and its bytes. On a store that keeps records the bytes are an object outside the
+   * session folder; it stays when the session was being finished and the blob's record names it.
+   */
+  private async removeSession(name: string, id: string): Promise<void> {
+    if (this.blobs.keepsRecords) {
+      const finishing = await this.finishingDigest(name, id);
+      if (!finishing || (await this.blobs.record(finishing))?.object !== id) await this.driver.delete(this.blobs.uploadDataPath(name, id));
+    }
     await this.driver.delete(paths.uploadDir(name, id));
+  }
+
+  private async finishingDigest(name: string, id: string): Promise<Digest | undefined> {
+    const raw = await this.driver.getContent(paths.uploadInfo(name, id));
+    if (!raw) return undefined;
+    try {
+      const finishing = (JSON.parse(raw.toString('utf8')) as UploadInfoFile).finishing;
+      return finishing === undefined ? undefined : parseDigest(finishing);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async writeInfo(name: string, id: string, info: UploadInfoFile): Promise<void> {
+    await this.driver.putContent(paths.uploadInfo(name, id), Buffer.from(JSON.stringify(info)));
   }
 
   /** A hash of the first `size` bytes: the cached one when it is exactly there, else recomputed from the file. */
@@ -187,7 +220,7 @@ export class UploadStore {
     this.dropCheckpoint(key);
     const hash = createRunningHash(algorithm);
     if (size > 0) {
-      const stream = await this.driver.reader(paths.uploadData(name, id), { offset: 0, length: size });
+      const stream = await this.driver.reader(this.blobs.uploadDataPath(name, id), { offset: 0, length: size });
       for await (const chunk of stream) await hash.update(chunk as Buffer);
     }
     return { algorithm, hash, offset: size };

@@ -29,11 +29,12 @@ async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<s
 }
 
 /**
- * The multipart uploads Berth has open under a repository's `_uploads/`, with the bytes of their finished parts:
- * an upload's data object exists only once its PATCH commits, until then its bytes are these parts.
+ * The multipart uploads Berth has open under `_objects/` (where an upload's bytes go on S3), with the bytes of
+ * their finished parts: an upload's data object exists only once its PATCH commits, until then its bytes are
+ * these parts.
  */
-async function openUploads(s3: S3Client, bucket: string, name: string): Promise<{ key: string; bytes: number }[]> {
-  const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${key(paths.uploadsDir(name))}/` }));
+async function openUploads(s3: S3Client, bucket: string): Promise<{ key: string; bytes: number }[]> {
+  const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${key(paths.objectsRoot())}/` }));
   const uploads: { key: string; bytes: number }[] = [];
   for (const upload of listed.Uploads ?? []) {
     if (!upload.Key || !upload.UploadId) continue;
@@ -50,18 +51,27 @@ async function openUploads(s3: S3Client, bucket: string, name: string): Promise<
 }
 
 /**
- * Every blob object under blobs/, with the digest its key names; a key outside the blob layout fails the
- * test. A blob's `used` mark (a few bytes for gc) sits beside its data and is not a blob.
+ * Every blob under blobs/, with the digest its key names and the object holding its bytes: its `data`, or the
+ * object under `_objects/` its record names; a key outside the blob layout fails the test. A blob's `used`
+ * mark (a few bytes for gc) sits beside it and is not a blob.
  */
 async function blobObjects(s3: S3Client, bucket: string): Promise<{ digest: string; key: string }[]> {
   const keys = await listKeys(s3, bucket, `${key(paths.blobsRoot())}/`);
-  return keys.flatMap((k) => {
+  const blobs: { digest: string; key: string }[] = [];
+  for (const k of keys) {
     const parts = k.split('/');
     const digest = parseDigest(`${parts.at(-4) ?? ''}:${parts.at(-2) ?? ''}`);
-    if (k === key(paths.blobUsed(digest))) return [];
+    if (k === key(paths.blobUsed(digest))) continue;
+    if (k === key(paths.blobRecord(digest))) {
+      const record = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: k }));
+      const { object } = JSON.parse(await (record.Body as { transformToString(): Promise<string> }).transformToString()) as { object: string };
+      blobs.push({ digest: digest.value, key: key(paths.objectData(object)) });
+      continue;
+    }
     expect(k, 'an object under blobs/ that is not a blob').toBe(key(paths.blobData(digest)));
-    return [{ digest: digest.value, key: k }];
-  });
+    blobs.push({ digest: digest.value, key: k });
+  }
+  return blobs;
 }
 
 /**
@@ -106,15 +116,15 @@ describe('berth on S3 killed during a push', () => {
     const { names, imageA, imageB } = images;
     berth = await start();
     await pushImage(berth, images, 'a');
-    const uploaded = async (): Promise<number> => Math.max(0, ...(await openUploads(client, bucket, names.b)).map((u) => u.bytes));
+    const uploaded = async (): Promise<number> => Math.max(0, ...(await openUploads(client, bucket)).map((u) => u.bytes));
     await killDuringPush(berth, images, uploaded, KILL_AFTER, 50);
 
     // Killed mid-upload: one session of B, its bytes still in unfinished parts of its data object.
     const sessions = (await listKeys(client, bucket, `${key(paths.uploadsDir(names.b))}/`)).filter((k) => k.endsWith('/info'));
     expect(sessions).toHaveLength(1);
     const id = nodePath.posix.basename(nodePath.posix.dirname(sessions[0] ?? ''));
-    const open = await openUploads(client, bucket, names.b);
-    expect(open.map((u) => u.key)).toEqual([key(paths.uploadData(names.b, id))]);
+    const open = await openUploads(client, bucket);
+    expect(open.map((u) => u.key)).toEqual([key(paths.objectData(id))]);
     expect(open[0]?.bytes).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(open[0]?.bytes).toBeLessThan(imageB.layer.size);
 

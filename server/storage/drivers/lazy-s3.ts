@@ -9,6 +9,7 @@ import type { S3DriverOptions } from './s3.js';
  */
 export class LazyS3Driver implements StorageDriver {
   readonly name = 's3';
+  readonly movesByCopy = true;
   private loaded: Promise<StorageDriver> | undefined;
 
   constructor(private readonly options: S3DriverOptions) {}

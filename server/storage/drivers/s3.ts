@@ -42,6 +42,8 @@ export interface S3DriverOptions extends S3ConnectionSettings {
  */
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
+  /** A move is CopyObject then DeleteObject: the store writes the bytes again. */
+  readonly movesByCopy = true;
   readonly bucket: string;
   private readonly client: S3Client;
   private readonly keys: KeyMapper;
