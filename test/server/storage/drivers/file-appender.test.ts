@@ -62,6 +62,32 @@ describe('FileAppender', () => {
     expect(readFileSync(file).equals(Buffer.concat([first, second]))).toBe(true);
   });
 
+  it('flushes to the device while bytes flow, and a failed background flush fails the end', async () => {
+    const file = nodePath.join(root, 'data');
+    const handle = await fs.open(file, 'w');
+    // The real file handle, with its flushes counted, and the first one failing as a write-back error would.
+    let flushes = 0;
+    const counted = new Proxy(handle, {
+      get(target, key) {
+        if (key === 'datasync') {
+          return () => (++flushes === 1 ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : target.datasync());
+        }
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const stream = new FileAppender(counted);
+    const error = once(stream, 'error').then(([err]) => err as NodeJS.ErrnoException);
+    const chunk = randomBytes(1 << 20);
+    for (let i = 0; i < 40; i++) if (!stream.write(chunk)) await once(stream, 'drain');
+    // At most a buffer's worth waits in the stream, so well over 32 MiB reached the file: one flush started.
+    const flushesBeforeEnd = flushes;
+    stream.end();
+    expect(flushesBeforeEnd).toBe(1);
+    expect((await error).code).toBe('EIO');
+    expect(flushes).toBe(1);
+  });
+
   it('fails with the file system error when the file cannot take the bytes', async () => {
     const file = nodePath.join(root, 'data');
     await fs.writeFile(file, '');
