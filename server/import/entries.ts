@@ -138,8 +138,7 @@ const FLUSHING_AT_ONCE = 4;
 /**
  * Stages entries so that reading goes on while each file is closed and fsynced: the tar is read as soon as
  * an entry's bytes have all been handed to its writer, not once they are on the device. Without this the
- * reader stopped at every entry for one fsync, which made a 50-layer archive import at half the speed of
- * one big layer. A few writes at most are flushing at once (each holds at most its writer's buffer), and
+ * reader stopped at every entry for one fsync, a cost many small layers pay many times. A few writes at most are flushing at once (each holds at most its writer's buffer), and
  * an entry is in `entries` only once its file is durable.
  */
 class Flushing {
@@ -196,21 +195,26 @@ class Flushing {
 
 /** Passes an entry's chunks on, and tells when the last one was taken (or why the entry stopped early). */
 function drained(body: AsyncIterable<Buffer>): { chunks: AsyncGenerator<Buffer>; done: Promise<void> } {
-  let settle: (err?: unknown) => void = () => undefined;
+  let settled = false;
+  let resolveDone: () => void = () => undefined;
+  let rejectDone: (err: unknown) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err === undefined ? resolve() : reject(err instanceof Error ? err : new Error(String(err))));
+    resolveDone = resolve;
+    rejectDone = reject;
   });
   done.catch(() => undefined);
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
       for await (const chunk of body) yield chunk;
-      settle();
+      settled = true;
+      resolveDone();
     } catch (err) {
-      settle(err ?? new Error('the entry could not be read'));
+      settled = true;
+      rejectDone(err);
       throw err;
     } finally {
-      // Stopped by its consumer (the write failed): no-op when already settled above.
-      settle(new Error('the entry was not read to its end'));
+      // Stopped by its consumer (the write failed) before the entry's end.
+      if (!settled) rejectDone(new Error('the entry was not read to its end'));
     }
   }
   return { chunks: chunks(), done };
