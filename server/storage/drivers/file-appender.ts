@@ -18,8 +18,9 @@ import { keepPair, takePair, type BufferPair } from './buffer-pairs.js';
  */
 const BUFFER = 256 << 10;
 /**
- * Bytes left in a buffer while the body stalls go to the file after this long: a slow or stopped client's
- * bytes reach the file (and survive the server process) instead of waiting for the buffer to fill.
+ * Bytes left in a buffer while the body stalls go to the file after this long (to twice this): a slow or
+ * stopped client's bytes reach the file (and survive the server process) instead of waiting for the buffer
+ * to fill.
  */
 const IDLE_WRITE_MS = 100;
 /**
@@ -43,6 +44,9 @@ export class FileAppender extends Writable {
   private syncing: Promise<void> | undefined;
   private syncFailure: unknown;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Bytes taken in so far, and as many when the idle timer last looked: unchanged means the body stalled. */
+  private taken = 0;
+  private takenAtLastLook = -1;
 
   constructor(private readonly file: FileHandle) {
     super({ highWaterMark: BUFFER, decodeStrings: true });
@@ -55,6 +59,7 @@ export class FileAppender extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.taken += chunk.byteLength;
     let offset = 0;
     while (offset < chunk.byteLength) {
       const buffer = this.pair[this.turn] as Buffer;
@@ -68,7 +73,7 @@ export class FileAppender extends Writable {
         return;
       }
     }
-    if (this.fill > 0) this.armIdleWrite();
+    if (this.fill > 0 && !this.idleTimer) this.watchForStall();
     callback();
   }
 
@@ -116,14 +121,19 @@ export class FileAppender extends Writable {
     this.landing.catch(() => undefined);
   }
 
-  private armIdleWrite(): void {
-    if (this.idleTimer) {
-      this.idleTimer.refresh();
-      return;
-    }
+  /**
+   * Looks every `IDLE_WRITE_MS` whether bytes still arrive (a counter, so a flowing body costs nothing per
+   * chunk); once none came since the last look, the partly filled buffer goes to the file.
+   */
+  private watchForStall(): void {
+    this.takenAtLastLook = this.taken;
     this.idleTimer = setTimeout(() => {
+      const stalled = this.taken === this.takenAtLastLook;
+      this.takenAtLastLook = this.taken;
       // Only between writes: a full buffer waiting for the file is written by its own turn, and its rest follows.
-      if (this.fill > 0 && !this.inFlight && !this.failed && !this.destroyed && !this.writableEnded) this.writeFilled();
+      if (stalled && this.fill > 0 && !this.inFlight && !this.failed && !this.destroyed && !this.writableEnded) this.writeFilled();
+      if (this.fill > 0 && !this.destroyed && !this.writableEnded) this.idleTimer?.refresh();
+      else this.idleTimer = undefined;
     }, IDLE_WRITE_MS);
     this.idleTimer.unref();
   }
