@@ -23,12 +23,17 @@ export class SlabResponse extends Readable {
   headers: IncomingHttpHeaders = {};
   framed = true;
 
-  constructor(private readonly socket: Socket) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly idleTimeoutMs: number,
+  ) {
     // Two slabs may wait here before the socket is paused.
     super({ highWaterMark: 2 * SLAB });
   }
 
   override _read(): void {
+    // The idle limit is the upstream's: it counts again once the reader wants more (see `deliver`).
+    this.socket.setTimeout(this.idleTimeoutMs);
     this.socket.resume();
   }
 
@@ -84,7 +89,7 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   // certificate check) is the host, as for Node's client.
   const tlsOptions: ConnectionOptions & { onread: typeof onread } = { host, port, ...(options.ca ? { ca: options.ca } : {}), onread, ALPNProtocols: ['http/1.1'] };
   const socket: Socket = https ? tlsConnect(tlsOptions) : netConnect({ host, port, onread });
-  const response = new SlabResponse(socket);
+  const response = new SlabResponse(socket, options.idleTimeoutMs);
 
   /** Reads the status line and headers; false until all of them are in. */
   const parseHead = (): boolean => {
@@ -143,6 +148,9 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
       socket.destroy();
       return false;
     }
+    // Paused because the reader (the store and a slow client) is behind, not because the upstream is: a
+    // client stalled longer than the idle limit must not fail the fetch for everyone waiting on it.
+    if (!more) socket.setTimeout(0);
     return more;
   };
 

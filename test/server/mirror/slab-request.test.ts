@@ -73,6 +73,19 @@ describe('slab requests (a blob download read in large slabs)', () => {
     expect((await body(await slabRequest(new URL(extra), options))).bytes.toString()).toBe('body');
   });
 
+  it('does not count a reader that is behind as an idle upstream: the idle limit applies only while reading', async () => {
+    const payload = randomBytes(24 * 1024 * 1024);
+    const url = await rawServer((socket) => socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.byteLength}\r\n\r\n`), payload])));
+    const res = await slabRequest(new URL(url), { ...options, idleTimeoutMs: 200 });
+    // Not read for five idle limits: the slabs fill up, the socket is paused, and nothing times out.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(res.destroyed).toBe(false);
+    expect((await body(res)).bytes.equals(payload)).toBe(true);
+    // An upstream that stops sending while the reader waits still fails after the limit.
+    const stalled = await rawServer((socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'));
+    await expect(body(await slabRequest(new URL(stalled), { ...options, idleTimeoutMs: 200 }))).rejects.toThrow(/no data for 0.2 s/);
+  }, 60_000);
+
   it('fails a body cut short, and an answer that is not HTTP', async () => {
     const short = await rawServer((socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this'));
     await expect(body(await slabRequest(new URL(short), options))).rejects.toThrow(/closed the connection 91 bytes before the end of the body/);
