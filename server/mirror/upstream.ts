@@ -5,7 +5,7 @@ import { rootCertificates } from 'node:tls';
 import { parseChallenge, type Challenge } from './challenge.js';
 import type { MirrorConfig } from './config.js';
 import { mayCarryCredentials, type CredentialSource } from './credentials.js';
-import { slabRequest, type UpstreamResponse } from './slab-request.js';
+import { slabRequest, type UpstreamResponse } from '../net/slab-request.js';
 import { basicHeader, TokenCache } from './token-auth.js';
 import { UpstreamUnavailableError } from './upstream-error.js';
 
@@ -44,7 +44,7 @@ export class UpstreamClient {
    * `GET`/`HEAD` of an upstream path (`/v2/<remote>/manifests/<ref>`), authenticated for pulling `remoteName`.
    * Resolves with the final response (any status); rejects with `UpstreamUnavailableError` when the upstream
    * cannot be reached or refuses the credentials. `slabs`: the body is large (a blob) and is read in slabs
-   * on a connection of its own (slab-request.ts).
+   * on a connection of its own (server/net/slab-request.ts).
    */
   async get(path: string, remoteName: string, options: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; slabs?: boolean } = {}): Promise<UpstreamResponse> {
     const method = options.method ?? 'GET';

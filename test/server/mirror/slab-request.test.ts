@@ -3,7 +3,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MirrorConfig } from '../../../server/mirror/config.js';
-import { slabRequest, type UpstreamResponse } from '../../../server/mirror/slab-request.js';
+import { slabRequest, type UpstreamResponse } from '../../../server/net/slab-request.js';
 import { UpstreamClient } from '../../../server/mirror/upstream.js';
 
 /** A plain TCP server on loopback that answers each connection with `answer` once the request head is in. */

@@ -27,9 +27,12 @@ export interface Seen {
 export interface EchoUpstream {
   port: number;
   seen: Seen[];
-  /** 'first-data' (url) when a body's first bytes arrive; 'closed' (url, complete) when a request ends or dies. */
+  /**
+   * 'first-data' (url) when a body's first bytes arrive; 'closed' (url, complete) when a request ends or dies;
+   * 'answer-closed' (url, finished) when a blob download's answer is done or torn down.
+   */
   events: EventEmitter;
-  /** Lets a held download (`/v2/download-held`) finish. */
+  /** Lets a held download (`/v2/download-held`, or a blob with `held` in its query) finish. */
   releaseDownload: () => void;
   close(): Promise<void>;
 }
@@ -56,14 +59,20 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     });
     req.on('close', () => events.emit('closed', url, req.complete));
     if (url.startsWith('/v2/hold')) return; // never answers: the client has to give up
-    if (url.startsWith('/v2/download')) {
-      const total = Number(new URL(url, 'http://x').searchParams.get('bytes'));
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+    // A blob by digest with `bytes` in its query announces its length, as the registry does for blobs; the
+    // proxy reads those answers in slabs. `held` holds it after the first piece, `hang-up` dies there.
+    const query = new URL(url, 'http://x').searchParams;
+    const blob = url.includes('/blobs/sha256:') && query.has('bytes');
+    if (url.startsWith('/v2/download') || blob) {
+      const total = Number(query.get('bytes'));
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', ...(blob ? { 'Content-Length': String(total) } : {}) });
+      res.on('close', () => events.emit('answer-closed', url, res.writableFinished));
       void (async () => {
         let sent = 0;
-        res.write(PATTERN);
+        await new Promise((r) => res.write(PATTERN, r));
         sent += PATTERN.length;
-        if (url.startsWith('/v2/download-held')) await held();
+        if (blob && query.has('hang-up')) return void setTimeout(() => req.socket.destroy(), 20);
+        if (url.startsWith('/v2/download-held') || query.has('held')) await held();
         while (sent < total) {
           const chunk = PATTERN.subarray(0, Math.min(PATTERN.length, total - sent));
           sent += chunk.length;

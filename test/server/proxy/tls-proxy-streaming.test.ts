@@ -7,6 +7,7 @@ import { basic, call, PATTERN, startEchoUpstream, startProxyFixture, until, type
 
 const MB = 1024 * 1024;
 const FIFTY_MB = 50 * MB;
+const BLOB = `/v2/library/alpine/blobs/sha256:${'ab'.repeat(32)}`;
 
 /** 50 MB produced chunk by chunk, hashed as it goes; never held in memory at once. */
 function bigBody(total: number): { stream: Readable; digest: () => string } {
@@ -81,6 +82,84 @@ describe('tls proxy: streaming', () => {
     expect([status, received]).toEqual([200, FIFTY_MB]);
     expect(hash.digest('hex')).toBe(expectedDigest(FIFTY_MB));
   }, 60_000);
+
+  it('streams a 50 MB blob download (read from the registry in slabs) byte for byte, with its length', async () => {
+    const hash = createHash('sha256');
+    let received = 0;
+    const answer = await new Promise<{ status: number; length: string | undefined; complete: boolean }>((resolve, reject) => {
+      const req = open(`${BLOB}?bytes=${FIFTY_MB}`, 'GET');
+      req.on('response', (res) => {
+        res.on('data', (c: Buffer) => {
+          received += c.length;
+          hash.update(c);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, length: res.headers['content-length'], complete: res.complete }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 200, length: String(FIFTY_MB), complete: true });
+    expect(received).toBe(FIFTY_MB);
+    expect(hash.digest('hex')).toBe(expectedDigest(FIFTY_MB));
+  }, 60_000);
+
+  it('delivers a blob’s first bytes while the registry holds the rest, though no slab is full yet', async () => {
+    let firstBytes = 0;
+    const finished = new Promise<number>((resolve, reject) => {
+      const req = open(`${BLOB}?bytes=${6 * MB}&held=1`, 'GET');
+      req.on('response', (res) => {
+        let total = 0;
+        res.on('data', (c: Buffer) => {
+          total += c.length;
+          firstBytes = total;
+        });
+        res.on('end', () => resolve(total));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await until(() => firstBytes >= PATTERN.length, 'the first piece of the blob to reach the client while the registry holds the rest');
+    expect(firstBytes).toBe(PATTERN.length);
+    upstream.releaseDownload();
+    expect(await finished).toBe(6 * MB);
+  });
+
+  it('tears down the registry’s blob answer when the client goes away mid-download', async () => {
+    const path = `${BLOB}?bytes=${6 * MB}&held=1`;
+    let finished: boolean | undefined;
+    upstream.events.on('answer-closed', (url: string, done: boolean) => {
+      if (url === path) finished = done;
+    });
+    let firstBytes = 0;
+    const req = open(path, 'GET');
+    req.on('response', (res) => res.on('data', (c: Buffer) => (firstBytes += c.length)));
+    req.on('error', () => undefined);
+    req.end();
+    await until(() => firstBytes > 0, 'the blob download to start');
+    req.destroy();
+    await until(() => finished !== undefined, 'the registry side to be torn down');
+    expect(finished).toBe(false);
+    upstream.releaseDownload();
+  });
+
+  it('cuts the client off when the registry dies mid-blob', async () => {
+    const outcome = await new Promise<{ status: number; complete: boolean; bytes: number }>((resolve) => {
+      const req = open(`${BLOB}?bytes=${6 * MB}&hang-up=1`, 'GET');
+      req.on('response', (res) => {
+        let bytes = 0;
+        res.on('data', (c: Buffer) => (bytes += c.length));
+        res.on('error', () => undefined);
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete, bytes }));
+      });
+      req.on('error', () => undefined);
+      req.end();
+    });
+    expect(outcome.status).toBe(200);
+    expect(outcome.complete).toBe(false);
+    expect(outcome.bytes).toBeLessThanOrEqual(PATTERN.length);
+  });
 
   it('forwards upload bytes before the client has finished sending (no request buffering)', async () => {
     const path = '/v2/probe/blobs/uploads/early';
@@ -212,6 +291,10 @@ describe('tls proxy: registry unreachable', () => {
     const v1 = await call({ port: fx.proxy.address.port, ca: fx.ca, path: '/v1/_ping' });
     expect(v1.status).toBe(502);
     expect(JSON.parse(v1.body.toString())).toEqual({ error: 'the registry behind the proxy is not answering' });
-    expect(fx.events.filter((e) => e.type === 'upstream-error').length).toBe(2);
+    // A blob download, which takes the slab path.
+    const blob = await call({ port: fx.proxy.address.port, ca: fx.ca, path: `/v2/r/blobs/sha256:${'cd'.repeat(32)}`, headers: { authorization } });
+    expect(blob.status).toBe(502);
+    expect(JSON.parse(blob.body.toString()).errors[0].code).toBe('UNAVAILABLE');
+    expect(fx.events.filter((e) => e.type === 'upstream-error').length).toBe(3);
   });
 });

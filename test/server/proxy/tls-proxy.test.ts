@@ -80,8 +80,11 @@ describe('tls proxy: routing, auth and forwarded headers', () => {
     }
   });
 
-  it('strips Authorization, sets X-Forwarded-*, X-Real-IP and the secret, keeps Host, drops hop-by-hop headers', async () => {
-    const res = await get('/v2/library/alpine/tags/list?n=5', {
+  it.each([
+    ['a request through Node’s client', '/v2/library/alpine/tags/list?n=5'],
+    ['a blob download read in slabs', `/v2/library/alpine/blobs/sha256:${'ef'.repeat(32)}?n=5`],
+  ])('strips Authorization, sets X-Forwarded-*, X-Real-IP and the secret, keeps Host, drops hop-by-hop headers (%s)', async (_kind, path) => {
+    const res = await get(path, {
       authorization: alice(),
       host: 'registry.example.test:5443',
       'x-forwarded-for': '203.0.113.9',
@@ -95,7 +98,7 @@ describe('tls proxy: routing, auth and forwarded headers', () => {
     expect(res.status).toBe(200);
     expect(res.headers['docker-content-digest']).toBe('sha256:feed');
     const seen = JSON.parse(res.body.toString());
-    expect(seen.url).toBe('/v2/library/alpine/tags/list?n=5');
+    expect(seen.url).toBe(path);
     expect(seen.headers.authorization).toBeUndefined();
     expect(seen.headers.host).toBe('registry.example.test:5443');
     expect(seen.headers['x-forwarded-for']).toBe('203.0.113.9, 127.0.0.1');

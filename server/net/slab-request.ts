@@ -49,6 +49,12 @@ export interface SlabRequestOptions {
   /** Extra CAs for https (the mirror's `ca_file` with the system's roots). */
   readonly ca?: string[] | undefined;
   readonly idleTimeoutMs: number;
+  /**
+   * A relay's choice: bytes read but not yet a full slab are handed on once the socket has been quiet this
+   * long, so a registry that sends slowly (or pauses) still reaches its client as it goes. Without it a slab
+   * waits until it is full or the body is complete.
+   */
+  readonly flushAfterMs?: number | undefined;
   /** Wraps network failures and timeouts (the caller's error type). */
   readonly fail: (reason: string) => Error;
 }
@@ -60,7 +66,9 @@ export interface SlabRequestOptions {
  * caller asks again through Node's client.
  */
 export function slabRequest(url: URL, options: SlabRequestOptions): Promise<SlabResponse> {
-  const lines = [`${options.method} ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
+  const lines = [`${options.method} ${url.pathname}${url.search} HTTP/1.1`, 'Connection: close'];
+  // A relay passes on the Host its client asked for (the registry builds its Location URLs from it).
+  if (!Object.keys(options.headers).some((name) => name.toLowerCase() === 'host')) lines.push(`Host: ${url.host}`);
   for (const [name, value] of Object.entries(options.headers)) {
     // A token from the upstream's token service ends up here: no CR/LF may split it into more headers.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) return Promise.reject(options.fail(`refusing to send header ${JSON.stringify(name)}`));
@@ -76,11 +84,14 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   let head = true;
   let remaining = Infinity;
   let settle: { resolve(r: SlabResponse): void; reject(err: Error): void } | undefined;
+  let reads = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
 
   const onread = {
     buffer: (): Buffer => slab.subarray(fill),
     callback: (bytes: number): boolean => {
       fill += bytes;
+      reads++;
       if (head && !parseHead()) return true;
       return deliver();
     },
@@ -130,6 +141,15 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
     return true;
   };
 
+  /** Hands on the bytes read so far; a slab handed on partly filled keeps its rest for the next reads. */
+  const pushFilled = (): boolean => {
+    const more = response.push(slab.subarray(0, fill));
+    remaining -= fill;
+    slab = fill === slab.byteLength ? Buffer.allocUnsafeSlow(SLAB) : slab.subarray(fill);
+    fill = 0;
+    return more;
+  };
+
   /** Pushes the slab when it is full or the body is complete; false pauses the socket. */
   const deliver = (): boolean => {
     const res = response;
@@ -137,25 +157,40 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
     if (fill > remaining) fill = remaining;
     const complete = fill === remaining;
     let more = true;
-    if (fill === SLAB || (complete && fill > 0)) {
-      more = res.push(slab.subarray(0, fill));
-      remaining -= fill;
-      slab = Buffer.allocUnsafeSlow(SLAB);
-      fill = 0;
-    }
+    if (fill === slab.byteLength || (complete && fill > 0)) more = pushFilled();
     if (remaining === 0) {
+      clearTimeout(flushTimer);
       res.push(null);
       socket.destroy();
       return false;
     }
+    if (fill > 0) armFlush();
     // Paused because the reader (the store and a slow client) is behind, not because the upstream is: a
     // client stalled longer than the idle limit must not fail the fetch for everyone waiting on it.
     if (!more) socket.setTimeout(0);
     return more;
   };
 
+  /** With `flushAfterMs`: a partly filled slab is handed on once no read has come for that long. */
+  const armFlush = (): void => {
+    if (options.flushAfterMs === undefined || flushTimer !== undefined) return;
+    const seen = reads;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      if (fill === 0 || remaining === 0 || response.destroyed) return;
+      // Still reading, or the reader is behind anyway (the socket is paused for it, not quiet): look again later.
+      if (reads !== seen || response.readableLength >= response.readableHighWaterMark) return armFlush();
+      if (!pushFilled()) {
+        socket.setTimeout(0);
+        socket.pause();
+      }
+    }, options.flushAfterMs);
+    flushTimer.unref();
+  };
+
   /** Fails the request (before its head) or the body (after); false, so a read callback stops reading. */
   const fatal = (reason: string): false => {
+    clearTimeout(flushTimer);
     const err = options.fail(reason);
     socket.destroy();
     if (settle) settle.reject(err);
