@@ -8,9 +8,9 @@ import { BerthError } from '../errors/domain.js';
  *
  * Rules that keep it safe without locks, across instances on one bucket:
  * - A record is written only after its object is complete and verified, so a record never names a part.
- * - Two instances finishing the same digest may both write a record (S3 keeps the last write). Each then
- *   reads the record back and drops its own object only when the record names another one: the bytes are the
- *   same, and nothing ever names an object again once its owner saw the record name another.
+ * - Two instances finishing the same digest may both write a record (S3 keeps the last write). Neither drops
+ *   its object then: a gc setting the blob aside at that moment may hold a copy of the losing record and put it
+ *   back. The object no record names is left to gc's orphan sweep.
  * - An object that no record and no upload session names is an orphan (a crash between the object and its
  *   record, or the object of the instance whose record lost); gc reclaims it once it is old (gc-objects.ts).
  * - A blob stored before records existed keeps its bytes at `data` and still reads: the record is looked

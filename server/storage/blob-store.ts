@@ -133,8 +133,8 @@ export class BlobStore {
 
   /**
    * Makes a complete, verified object the blob's bytes by writing the blob's record (blob-records.ts: the
-   * rules). When the blob is stored already, or another instance's record won, the object is dropped, but
-   * never while a record names it (a finish retried after a crash finds its own record).
+   * rules). When the blob was stored already the object is dropped, but never while a record names it (a
+   * finish retried after a crash finds its own record).
    */
   private async adoptObject(object: string, digest: Digest): Promise<void> {
     if (await this.keep(digest)) {
@@ -144,11 +144,10 @@ export class BlobStore {
     const info = await this.driver.stat(paths.objectData(object));
     if (!info) throw new PathNotFoundError(this.driver.name, paths.objectData(object));
     await this.driver.putContent(paths.blobRecord(digest), formatRecord({ object, size: info.size, at: new Date().toISOString() }));
-    // Both of two instances finishing this digest at once may have written: S3 keeps the last record. The one
-    // whose object it does not name drops its own (the same bytes). No record at all: gc set it aside just now
-    // and will put it back or delete the object itself.
-    const kept = await this.record(digest);
-    if (kept && kept.object !== object) await this.driver.delete(paths.objectData(object));
+    // Both of two instances finishing this digest at once may have written: S3 keeps the last record, and the
+    // other object holds the same bytes. It is not dropped here: a gc setting the blob aside at this moment may
+    // have copied the record naming it into its trash, and would put that one back (a move on S3 is a copy and
+    // a delete). Named by no record once its session ends, it is gc's orphan sweep's (gc-objects.ts).
     // Marked again after the write: a gc may have removed the first mark while finishing its own delete.
     await this.markUsed(digest);
   }
