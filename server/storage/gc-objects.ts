@@ -13,7 +13,7 @@ export async function removeOrphanObjects(store: Store, options: { olderThan: Da
   if (!store.blobs.keepsRecords) return 0;
   // The old objects first: usually there is none, and the listings below (a read per blob) are not needed.
   const old: string[] = [];
-  for await (const object of store.blobs.objects()) {
+  for await (const object of store.blobs.trash.objects()) {
     if (object.modifiedAt.getTime() <= options.olderThan.getTime()) old.push(object.id);
   }
   if (old.length === 0) return 0;
@@ -21,13 +21,13 @@ export async function removeOrphanObjects(store: Store, options: { olderThan: Da
   for (const name of await store.repositories.listRepositories({ includeUploadOnly: true })) {
     for (const upload of await store.uploads.list(name)) live.add(upload.id);
   }
-  const { objects: named, runs } = await store.blobs.namedObjects();
+  const { objects: named, runs } = await store.blobs.trash.namedObjects();
   if (runs.size > 0) return 0;
 
   let removed = 0;
   for (const id of old) {
     if (live.has(id) || named.has(id)) continue;
-    if (!options.dryRun) await store.blobs.deleteObject(id);
+    if (!options.dryRun) await store.blobs.trash.deleteObject(id);
     removed++;
   }
   return removed;

@@ -121,7 +121,7 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
     else if (options.dryRun || (await removeBlob(store, run, candidate))) blobsRemoved.push({ digest: candidate.digest.value, size: candidate.size });
     else keep(kept, 'recent', candidate.size);
   }
-  if (!options.dryRun) await store.blobs.dropRun(run);
+  if (!options.dryRun) await store.blobs.trash.dropRun(run);
 
   return {
     blobsRemoved,
@@ -141,13 +141,13 @@ export async function collectGarbage(store: Store, options: GcOptions): Promise<
 
 /** The sweep of one blob: set aside, re-read the mark, then delete or put back (see the rule above). */
 async function removeBlob(store: Store, run: string, candidate: { digest: Digest; token: string | undefined }): Promise<boolean> {
-  if (!(await store.blobs.setAside(candidate.digest, run))) return false;
+  if (!(await store.blobs.trash.setAside(candidate.digest, run))) return false;
   const used = await store.blobs.usedMark(candidate.digest);
   if (used?.token !== candidate.token) {
-    await store.blobs.putBack(candidate.digest, run);
+    await store.blobs.trash.putBack(candidate.digest, run);
     return false;
   }
-  await store.blobs.discardSetAside(candidate.digest, run);
+  await store.blobs.trash.discardSetAside(candidate.digest, run);
   await store.blobs.forget(candidate.digest);
   return true;
 }
@@ -159,13 +159,13 @@ async function removeUntagged(store: Store, manifest: UntaggedManifest): Promise
 
 /** Puts back what a killed gc run left set aside (if nothing stored the blob again), then drops the run. */
 async function undoAbandonedRuns(store: Store): Promise<void> {
-  for await (const { run, digests } of store.blobs.setAsideRuns()) {
+  for await (const { run, digests } of store.blobs.trash.setAsideRuns()) {
     const started = Number(run.split('-')[0]);
     if (Number.isFinite(started) && Date.now() - started < ABANDONED_RUN_MS) continue;
     for (const digest of digests) {
-      if (!(await store.blobs.stat(digest))) await store.blobs.putBack(digest, run);
+      if (!(await store.blobs.stat(digest))) await store.blobs.trash.putBack(digest, run);
     }
-    await store.blobs.dropRun(run);
+    await store.blobs.trash.dropRun(run);
   }
 }
 

@@ -120,12 +120,12 @@ describe('BlobStore', () => {
   it('setAside moves the bytes out, putBack returns them, forget drops the used mark', async () => {
     const d = await blobs.putContent(Buffer.from('gone'));
     expect(await blobs.usedMark(d)).toBeDefined();
-    expect(await blobs.setAside(d, 'x')).toBe(true);
+    expect(await blobs.trash.setAside(d, 'x')).toBe(true);
     expect(await blobs.stat(d)).toBeUndefined();
-    expect(await blobs.setAside(d, 'y')).toBe(false);
-    await blobs.putBack(d, 'x');
+    expect(await blobs.trash.setAside(d, 'y')).toBe(false);
+    await blobs.trash.putBack(d, 'x');
     expect((await blobs.getContent(d))?.toString()).toBe('gone');
-    expect(await blobs.setAside(d, 'x')).toBe(true);
+    expect(await blobs.trash.setAside(d, 'x')).toBe(true);
     await blobs.forget(d);
     expect(await blobs.usedMark(d)).toBeUndefined();
   });
@@ -133,17 +133,17 @@ describe('BlobStore', () => {
   it('a gc run\'s trash lists what it set aside; discardSetAside and dropRun delete it for good', async () => {
     const a = await blobs.putContent(Buffer.from('a'));
     const b = await blobs.putContent(Buffer.from('b'));
-    await blobs.setAside(a, 'run1');
-    await blobs.setAside(b, 'run1');
+    await blobs.trash.setAside(a, 'run1');
+    await blobs.trash.setAside(b, 'run1');
     await fs.mkdir(nodePath.join(dir, '_trash/run1/not-a-digest'), { recursive: true });
     const runs: { run: string; digests: string[] }[] = [];
-    for await (const { run, digests } of blobs.setAsideRuns()) runs.push({ run, digests: digests.map((d) => d.value).sort() });
+    for await (const { run, digests } of blobs.trash.setAsideRuns()) runs.push({ run, digests: digests.map((d) => d.value).sort() });
     expect(runs).toEqual([{ run: 'run1', digests: [a.value, b.value].sort() }]);
-    await blobs.discardSetAside(a, 'run1');
-    await blobs.putBack(b, 'run1');
+    await blobs.trash.discardSetAside(a, 'run1');
+    await blobs.trash.putBack(b, 'run1');
     expect(await blobs.stat(a)).toBeUndefined();
     expect(await blobs.stat(b)).toBeDefined();
-    await blobs.dropRun('run1');
+    await blobs.trash.dropRun('run1');
     expect(await fs.readdir(nodePath.join(dir, '_trash'))).toEqual([]);
   });
 
