@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
+import { firstAfter, setPresence } from './sorted-names.js';
 import { StringHeap } from './string-heap.js';
 
 export const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -228,23 +229,3 @@ export class RepositoryListing {
  * about 50 bytes instead of 80 when a million of them are kept.
  */
 const flat = (name: string): string => Buffer.from(name, 'latin1').toString('latin1');
-
-/** Index of the first name strictly after `after` in a byte-ordered array. */
-function firstAfter(names: readonly string[], after: string): number {
-  let lo = 0;
-  let hi = names.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((names[mid] as string) <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Adds or removes `name` in a byte-ordered array, keeping the order. */
-function setPresence(names: string[], name: string, present: boolean): void {
-  const at = firstAfter(names, name);
-  const has = at > 0 && names[at - 1] === name;
-  if (present && !has) names.splice(at, 0, name);
-  else if (!present && has) names.splice(at - 1, 1);
-}

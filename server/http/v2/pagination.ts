@@ -1,4 +1,5 @@
 import { WireCode } from '../../errors/codes.js';
+import { firstAfter } from '../../storage/sorted-names.js';
 import { WireError } from './wire-error.js';
 
 /**
@@ -12,7 +13,7 @@ export function paginate(
 ): { page: string[]; headers: Record<string, string> } {
   const n = pageSize(query, options);
   const last = query.get('last');
-  const start = last ? lowerBound(items, last) : 0;
+  const start = last ? firstAfter(items, last) : 0;
   const page = n === 0 ? [] : items.slice(start, start + n);
   const headers: Record<string, string> = {};
   const lastReturned = page[page.length - 1];
@@ -47,16 +48,4 @@ export async function paginateLazily(
   const headers: Record<string, string> = {};
   if (items.length > n && lastReturned !== undefined) headers.Link = `<${options.link(lastReturned, n)}>; rel="next"`;
   return { page, headers };
-}
-
-/** Index of the first item strictly after `last` in a byte-ordered list. */
-function lowerBound(items: readonly string[], last: string): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((items[mid] as string) <= last) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
