@@ -144,9 +144,10 @@ describe('tls proxy: streaming', () => {
     upstream.releaseDownload();
   });
 
-  it('cuts the client off when the registry dies mid-blob', async () => {
-    const outcome = await new Promise<{ status: number; complete: boolean; bytes: number }>((resolve) => {
-      const req = open(`${BLOB}?bytes=${6 * MB}&hang-up=1`, 'GET');
+  /** A GET whose registry side hangs up mid-body: what the client saw. */
+  const downloadCutOff = (path: string): Promise<{ status: number; complete: boolean; bytes: number }> =>
+    new Promise((resolve) => {
+      const req = open(path, 'GET');
       req.on('response', (res) => {
         let bytes = 0;
         res.on('data', (c: Buffer) => (bytes += c.length));
@@ -156,6 +157,9 @@ describe('tls proxy: streaming', () => {
       req.on('error', () => undefined);
       req.end();
     });
+
+  it('cuts the client off when the registry dies mid-blob', async () => {
+    const outcome = await downloadCutOff(`${BLOB}?bytes=${6 * MB}&hang-up=1`);
     expect(outcome.status).toBe(200);
     expect(outcome.complete).toBe(false);
     expect(outcome.bytes).toBeLessThanOrEqual(PATTERN.length);
@@ -245,17 +249,7 @@ describe('tls proxy: streaming', () => {
   });
 
   it('cuts the client off when the registry dies mid-response, instead of ending cleanly', async () => {
-    const outcome = await new Promise<{ status: number; complete: boolean; bytes: number }>((resolve) => {
-      const req = open('/v2/hang-up', 'GET');
-      req.on('response', (res) => {
-        let bytes = 0;
-        res.on('data', (c: Buffer) => (bytes += c.length));
-        res.on('error', () => undefined);
-        res.on('close', () => resolve({ status: res.statusCode ?? 0, complete: res.complete, bytes }));
-      });
-      req.on('error', () => undefined);
-      req.end();
-    });
+    const outcome = await downloadCutOff('/v2/hang-up');
     expect(outcome.status).toBe(200);
     expect(outcome.complete).toBe(false);
     expect(outcome.bytes).toBeLessThanOrEqual(PATTERN.length);
