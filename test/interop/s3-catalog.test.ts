@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, startBerth, type BerthProcess } from '../support/berth.js';
-import { startSwiftS3, type SwiftS3 } from '../support/s3.js';
+import type { BerthProcess } from '../support/berth.js';
+import { startTwoInstances, type TwoInstances } from '../support/s3.js';
 import { rawRequest } from '../support/registry-client.js';
 import { pushImage } from '../server/http/v2/fixtures.js';
 
@@ -10,24 +10,17 @@ import { pushImage } from '../server/http/v2/fixtures.js';
  * (on S3 a repository whose last link is deleted is gone: folders are only key prefixes), must show at once.
  */
 describe('_catalog on S3 (two instances, one bucket)', () => {
-  let swift: SwiftS3;
+  let instances: TwoInstances | undefined;
   let a: BerthProcess;
   let b: BerthProcess;
 
   beforeAll(async () => {
-    swift = await startSwiftS3();
-    const env = swift.berthEnv(await swift.createBucket(), { S3_PREFIX: 'registry' });
-    a = await startBerth({ env });
-    b = await startBerth({ env });
+    instances = await startTwoInstances();
+    ({ a, b } = instances);
   });
 
   afterAll(async () => {
-    for (const berth of [a, b]) {
-      if (!berth) continue;
-      await berth.stop();
-      removeDir(berth.root);
-    }
-    await swift?.stop();
+    await instances?.stop();
   });
 
   async function catalog(berth: BerthProcess): Promise<string[]> {

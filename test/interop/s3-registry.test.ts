@@ -2,9 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, scratchDir, startBerth, type BerthProcess } from '../support/berth.js';
+import { removeDir, scratchDir, type BerthProcess } from '../support/berth.js';
 import { run } from '../support/run.js';
-import { startSwiftS3, type SwiftS3 } from '../support/s3.js';
+import { startTwoInstances, type SwiftS3, type TwoInstances } from '../support/s3.js';
 import { httpOnce, readDirImage, sha256File, skopeo } from './clients.js';
 import { OCI_CONFIG, OCI_LAYER_GZIP, OCI_MANIFEST, OciLayout } from './oci-layout.js';
 
@@ -17,6 +17,7 @@ const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).d
  * wrote, the other serves, because all state lives in the bucket.
  */
 describe('berth on S3 (two instances, one bucket)', () => {
+  let instances: TwoInstances | undefined;
   let swift: SwiftS3;
   let bucket: string;
   let a: BerthProcess;
@@ -24,20 +25,12 @@ describe('berth on S3 (two instances, one bucket)', () => {
   const scratch = scratchDir('berth-s3-interop-');
 
   beforeAll(async () => {
-    swift = await startSwiftS3();
-    bucket = await swift.createBucket();
-    const env = swift.berthEnv(bucket, { S3_PREFIX: 'registry' });
-    a = await startBerth({ env });
-    b = await startBerth({ env });
+    instances = await startTwoInstances();
+    ({ swift, bucket, a, b } = instances);
   });
 
   afterAll(async () => {
-    for (const berth of [a, b]) {
-      if (!berth) continue;
-      await berth.stop();
-      removeDir(berth.root);
-    }
-    await swift?.stop();
+    await instances?.stop();
     removeDir(scratch);
   });
 

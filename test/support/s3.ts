@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import * as nodePath from 'node:path';
-import { removeDir, scratchDir } from './berth.js';
+import { removeDir, scratchDir, startBerth, type BerthProcess } from './berth.js';
 import { requireTool, run } from './run.js';
 
 const SCRIPTS = nodePath.join(import.meta.dirname, 'swift-s3');
@@ -91,4 +91,37 @@ export async function startSwiftS3(): Promise<SwiftS3> {
     }),
     stop,
   };
+}
+
+/** Two Berth instances over one new bucket (prefix `registry`) of a fresh Swift: what multi-instance tests start. */
+export interface TwoInstances {
+  readonly swift: SwiftS3;
+  readonly bucket: string;
+  readonly a: BerthProcess;
+  readonly b: BerthProcess;
+  /** Stops both instances and Swift, and removes the instances' local roots. */
+  stop(): Promise<void>;
+}
+
+export async function startTwoInstances(): Promise<TwoInstances> {
+  const swift = await startSwiftS3();
+  const started: BerthProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const berth of started) {
+      await berth.stop();
+      removeDir(berth.root);
+    }
+    await swift.stop();
+  };
+  try {
+    const bucket = await swift.createBucket();
+    const env = swift.berthEnv(bucket, { S3_PREFIX: 'registry' });
+    started.push(await startBerth({ env }));
+    started.push(await startBerth({ env }));
+    const [a, b] = started as [BerthProcess, BerthProcess];
+    return { swift, bucket, a, b, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
