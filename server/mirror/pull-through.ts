@@ -116,9 +116,18 @@ export class PullThrough {
   private async cacheManifest(target: Target, name: string, reference: { tag: string } | { digest: Digest }): Promise<StoredManifest | undefined> {
     const fetched = await fetchUpstreamManifest(target.client, target.remoteName, reference);
     if (!fetched) return undefined;
+    await this.recordFirst(target, name);
     const stored = await this.store.repositories.putManifest(name, 'tag' in reference ? reference : { digest: fetched.digest }, fetched.body, fetched.contentType, [], { fromUpstream: true });
     await this.touch(target, name, 'tag' in reference ? { tag: reference.tag, digest: stored.digest.value } : undefined);
     return stored;
+  }
+
+  /**
+   * Writes the record before the first manifest or blob link makes the repository exist: a repository
+   * without a record is the user's own, and a client asking in between would be answered from it (a 404).
+   */
+  private async recordFirst(target: Target, name: string): Promise<void> {
+    if (!(await this.records.has(name))) await this.touch(target, name);
   }
 
   private touch(target: Target, name: string, tag?: { tag: string; digest: string }): Promise<void> {
@@ -167,12 +176,12 @@ export class PullThrough {
       // An eviction of this repository can remove the new link before it is read back: this pull is a new
       // use of the name, so it links again (a few times at most) rather than answering BLOB_UNKNOWN.
       for (let attempt = 0; attempt < 3; attempt++) {
+        await this.recordFirst(target, name);
         if (!(await this.store.repositories.linkBlob(name, digest))) return undefined;
         const blob = await this.store.repositories.statBlob(name, digest);
         if (!blob) continue;
-        // Throttled (the manifest fetch just wrote the record; one write per blob would queue behind it),
-        // except when there is no record: a link without one would make the repository pass for the user's.
-        await ((await this.records.has(name)) ? this.noteUse(target, name) : this.touch(target, name));
+        // Throttled: the manifest fetch just wrote the record, and one write per blob would queue behind it.
+        await this.noteUse(target, name);
         return blob;
       }
       return undefined;

@@ -34,6 +34,15 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
     return readDirImage(nodePath.join(work, dir));
   }
 
+  /** Polls until `done`; a client that fails or ends meanwhile fails the test with its own error, not a hang. */
+  async function until(done: () => boolean, clients: Promise<unknown>[]): Promise<void> {
+    const ended = Promise.all(clients).then(() => {
+      throw new Error('the clients ended before the awaited requests were seen');
+    });
+    ended.catch(() => undefined);
+    while (!done()) await Promise.race([new Promise((r) => setTimeout(r, 50)), ended]);
+  }
+
   beforeAll(async () => {
     requireTool('skopeo');
     work = scratchDir('berth-mirror-');
@@ -113,7 +122,7 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
     const release = toUpstream.holdBlobs();
     const pulls = [pullThrough('up/big/img:1', 'big-a', toBerth.address), pullThrough('up/big/img:1', 'big-b', toBerth.address)];
     // Both clients have asked Berth for the layer, and Berth has asked the upstream: then the bytes flow.
-    while (toBerth.count('GET', `/blobs/${layer}`) < 2 || toUpstream.count('GET', `/blobs/${layer}`) < 1) await new Promise((r) => setTimeout(r, 50));
+    await until(() => toBerth.count('GET', `/blobs/${layer}`) >= 2 && toUpstream.count('GET', `/blobs/${layer}`) >= 1, pulls);
     release();
     const [a, b] = await Promise.all(pulls);
     expect(a?.manifest.layers[0]?.digest).toBe(layer);
@@ -131,7 +140,7 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
       const release = toUpstream.holdBlobs();
       // Two new connections in a row: the cluster hands them to the two workers in turn.
       const gets = [httpOnce(`${workers.url}/v2/up/big/workers/blobs/${layer}`), httpOnce(`${workers.url}/v2/up/big/workers/blobs/${layer}`)];
-      while (toUpstream.count('GET', `/blobs/${layer}`) < 1) await new Promise((r) => setTimeout(r, 50));
+      await until(() => toUpstream.count('GET', `/blobs/${layer}`) >= 1, gets);
       // The second worker had its chance to ask the upstream too (it waits for the first one's lease instead).
       await new Promise((r) => setTimeout(r, 500));
       release();

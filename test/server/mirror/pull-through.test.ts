@@ -85,6 +85,7 @@ async function pushImage(url: string, name: string, tag: string, layerSizes: num
 
 let upstream: Upstream;
 let dir: string;
+let driver: LocalDriver;
 let store: Store;
 let mirror: PullThrough;
 let server: http.Server;
@@ -102,7 +103,8 @@ beforeEach(async () => {
   upstream = await startUpstream();
   dir = scratchDir('berth-mirror-unit-');
   await fs.mkdir(nodePath.join(dir, 'store'));
-  store = createStore(new LocalDriver(nodePath.join(dir, 'store')));
+  driver = new LocalDriver(nodePath.join(dir, 'store'));
+  store = createStore(driver);
   clock = Date.now();
 });
 
@@ -168,6 +170,44 @@ describe('pull-through cache over an in-process upstream', () => {
     await Promise.all(Array.from({ length: 8 }, () => pull('up/lib/busy', 'v1')));
     expect(upstream.count('GET', '/v2/lib/busy/manifests/v1')).toBe(1);
     for (const digest of blobs.keys()) expect(upstream.count('GET', `/blobs/${digest}`)).toBe(1);
+  });
+
+  it('a second client asking for a tag while the first one\'s fetch is being stored gets it too, never a 404', async () => {
+    const { manifest } = await pushImage(upstream.url, 'lib/twice', 'v1', [1000]);
+    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 0 }]);
+    // The cached manifest's tag is written only once the second client's request has looked at the
+    // repository, which exists by then (its revision is written): it must already carry its record, or it
+    // passes for the user's own, and that has no such tag.
+    let second: Promise<Awaited<ReturnType<typeof rawRequest>>> | undefined;
+    let secondLooked!: () => void;
+    const looked = new Promise<void>((resolve) => (secondLooked = resolve));
+    const { repositories, mirrorRecords } = store;
+    const exists = repositories.exists.bind(repositories);
+    repositories.exists = async (name) => {
+      const found = await exists(name);
+      if (second && !found) secondLooked();
+      return found;
+    };
+    const has = mirrorRecords.has.bind(mirrorRecords);
+    mirrorRecords.has = async (name) => {
+      const found = await has(name);
+      if (second) secondLooked();
+      return found;
+    };
+    const putContent = driver.putContent.bind(driver);
+    driver.putContent = async (path, content) => {
+      if (path.endsWith('/_manifests/tags/v1/current/link') && !second) {
+        second = rawRequest(port, 'GET', '/v2/up/lib/twice/manifests/v1');
+        await looked;
+      }
+      return putContent(path, content);
+    };
+    const first = await rawRequest(port, 'GET', '/v2/up/lib/twice/manifests/v1');
+    expect(second).toBeDefined();
+    for (const res of [first, await (second as Promise<Awaited<ReturnType<typeof rawRequest>>>)]) {
+      expect(res.status, res.body.toString()).toBe(200);
+      expect(res.body.equals(manifest)).toBe(true);
+    }
   });
 
   it('pulls racing garbage collection (no grace period) leave every cached image whole', async () => {
