@@ -115,8 +115,8 @@ describe('pull-through cache: skopeo through berth from distribution', () => {
     expect(toUpstream.count('HEAD', '/v2/mine/app/') + toUpstream.count('GET', '/v2/mine/app/')).toBe(before);
   });
 
-  it('two concurrent pulls of a 96 MiB layer fetch it from the upstream once, and both get it whole', async () => {
-    await pushToUpstream('big/img:1', [96 * 1024 * 1024]);
+  it('two concurrent pulls of a 200 MiB layer fetch it from the upstream once, and both get it whole', async () => {
+    await pushToUpstream('big/img:1', [200 * 1024 * 1024]);
     const manifest = JSON.parse(await skopeo('inspect', '--raw', '--tls-verify=false', `docker://${upstream.address}/big/img:1`)) as { layers: { digest: string }[] };
     const layer = manifest.layers[0]?.digest as string;
     const release = toUpstream.holdBlobs();
