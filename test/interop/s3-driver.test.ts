@@ -1,3 +1,4 @@
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,6 +87,56 @@ describe('S3 driver on OpenStack Swift', () => {
     await expect(piping).rejects.toThrow('client went away');
     await w.commit();
     expect((await driver.getContent('cut/data'))?.equals(arrived)).toBe(true);
+  });
+
+  it('concurrent multipart writers each land their own bytes, also when part buffers are reused', async () => {
+    const driver = open();
+    for (let round = 0; round < 2; round++) {
+      // 2.5 parts each, written in interleaved 64 KiB chunks: every writer fills parts while the others send theirs.
+      const contents = Array.from({ length: 3 }, () => randomBytes(20 * MiB + 12_345));
+      const writers = await Promise.all(contents.map((_, i) => driver.writer(`many/${round}-${i}`, { append: false })));
+      const feeding = contents.map(async (content, i) => {
+        const stream = writers[i]?.stream as NodeJS.WritableStream;
+        for (let offset = 0; offset < content.length; offset += 64 * 1024) {
+          if (!stream.write(content.subarray(offset, offset + 64 * 1024))) await new Promise((r) => stream.once('drain', r));
+        }
+        stream.end();
+      });
+      await Promise.all(feeding);
+      await Promise.all(writers.map((w) => w.commit()));
+      for (const [i, content] of contents.entries()) {
+        expect(sha256(await readAll(await driver.reader(`many/${round}-${i}`))), `round ${round} writer ${i}`).toBe(sha256(content));
+      }
+    }
+  });
+
+  it('a part the store refuses fails the writer with a storage error, and no object appears', async () => {
+    const driver = open();
+    const w = await driver.writer('refused/data', { append: false });
+    const errors: Error[] = [];
+    w.stream.on('error', (err) => errors.push(err));
+    w.stream.write(randomBytes(8 * MiB + 1));
+    // Another party (a lifecycle rule, an operator) aborts the multipart upload once it exists.
+    const s3 = swift.client();
+    try {
+      let uploadId: string | undefined;
+      while (!uploadId) {
+        const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+        uploadId = listed.Uploads?.find((u) => u.Key?.endsWith('refused/data'))?.UploadId;
+        if (!uploadId) await new Promise((r) => setTimeout(r, 50));
+      }
+      const key = (await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }))).Uploads?.find((u) => u.UploadId === uploadId)?.Key;
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    } finally {
+      s3.destroy();
+    }
+    for (let i = 0; i < 3 && errors.length === 0; i++) {
+      if (!w.stream.write(randomBytes(8 * MiB))) await new Promise((r) => setTimeout(r, 200));
+    }
+    const err = await failure(w.commit());
+    expect(isBerthError(err, 'storage'), err.message).toBe(true);
+    expect(err.message).toContain('refused/data');
+    expect(await driver.stat('refused/data')).toBeUndefined();
   });
 
   it('reports a missing bucket and bad credentials as storage errors that say so', async () => {

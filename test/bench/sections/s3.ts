@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import * as nodePath from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { measureRows, type BenchContext } from '../context.js';
 import { writeDirImage } from '../dir-image.js';
@@ -16,6 +16,7 @@ import { median, type Row } from '../report.js';
 import { measureTransfer, RSS_TARGET, type Transfer } from '../server-cost.js';
 import { startSwiftS3 } from '../../support/s3.js';
 import { pull, push } from '../skopeo.js';
+import { downloadBlob } from './core-raw.js';
 
 /**
  * Berth with `--storage s3` on a real S3 store (Swift + s3api on loopback) vs the same bytes moved by the
@@ -51,6 +52,10 @@ export async function s3Section(ctx: BenchContext): Promise<void> {
     const rate = (name: string, otherLabel: string, note: string): Row => ({ section: SECTION, name, kind: 'rate', unit: 'MB/s', berth: [], otherLabel, other: [], target: { on: 'ratio', op: '>=', value: 0.8 }, cost: cost(), note });
     const pushRaw = rate(`push ${label}: berth on S3 vs SDK upload`, 'SDK multipart Upload', 'image bytes / skopeo push seconds vs the layer file through @aws-sdk/lib-storage Upload');
     const pullRaw = rate(`pull ${label}: berth on S3 vs SDK download`, 'SDK GetObject', 'image bytes / skopeo pull seconds vs a streamed GetObject of the same bytes to a file');
+    // The pull row's client is skopeo, which needs most of a core of its own (it hashes and writes every byte)
+    // while the S3 store needs the rest; the SDK side has no client. This row takes the client out: one GET
+    // of the largest layer, both sides into a sink that drops the bytes.
+    const getRaw = rate(`blob GET ${label}: berth on S3 vs SDK download`, 'SDK GetObject', 'the largest layer: curl GET through Berth to /dev/null vs a streamed GetObject into a sink that drops the bytes');
     // For scale, not a target: the same push and pull to Berth on local disk, printed under the tables.
     const onLocalDisk = { push: [] as number[], pull: [] as number[], pushS3: [] as number[], pullS3: [] as number[] };
     /** Seconds and the bench process's CPU seconds per GiB while `work` runs (the SDK transfers in this process). */
@@ -71,7 +76,7 @@ export async function s3Section(ctx: BenchContext): Promise<void> {
       row.cost?.cpu.berth.push(transfer.cpuPerGiB);
       row.cost?.rss.berth.push(transfer.rssMb);
     };
-    await measureRows(ctx, [pushRaw, pullRaw], largeReps, async (rep) => {
+    await measureRows(ctx, [pushRaw, pullRaw, getRaw], largeReps, async (rep) => {
       const imageDir = nodePath.join(dir, `image-r${rep}`);
       const image = await writeDirImage(imageDir, sizes.large);
       const blobs = [...image.layers, image.config];
@@ -103,6 +108,15 @@ export async function s3Section(ctx: BenchContext): Promise<void> {
           }
         });
         keepSdk(pullRaw, mb, downloaded);
+
+        const layer = image.layers.reduce((a, b) => (b.size > a.size ? b : a));
+        const layerMb = layer.size / 1e6;
+        keepBerth(getRaw, layerMb, await measureTransfer(onS3, layer.size, () => downloadBlob(onS3, repo, layer.digest, layer.size)));
+        const fetched = await inProcess(layer.size, async () => {
+          const got = await client.send(new GetObjectCommand({ Bucket: rawBucket, Key: `r${rep}/${layer.digest}` }));
+          await pipeline(got.Body as Readable, new Writable({ write: (_chunk, _encoding, done) => done() }));
+        });
+        keepSdk(getRaw, layerMb, fetched);
       } finally {
         await rm(imageDir, { recursive: true, force: true });
         await rm(nodePath.join(dir, 'raw-download'), { force: true });

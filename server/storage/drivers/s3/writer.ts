@@ -1,14 +1,14 @@
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { FileWriter } from '../../driver.js';
 import { concatObjects, MIN_PART_SIZE, type CopyTarget } from './copy.js';
 import { storageError } from './errors.js';
+import { PartUpload } from './part-upload.js';
 
 export interface WriterContext extends CopyTarget {
   readonly client: S3Client;
-  /** Bytes per multipart part; memory per writer is about (queueSize + 2) × partSize. */
+  /** Bytes per multipart part; memory per writer is about (queueSize + 1) × partSize (part-upload.ts). */
   readonly partSize: number;
   readonly queueSize: number;
 }
@@ -43,34 +43,22 @@ export function planWriter(key: string, existingSize: number | undefined, option
 
 export function openWriter(ctx: WriterContext, plan: WriterPlan): FileWriter {
   const uploadKey = plan.tempKey ?? plan.key;
-  // The caller's stream only forwards into `body`; if the caller's pipeline breaks, what arrived can still be
-  // committed (a resumable upload keeps the bytes that made it), because `body` is ended only by commit.
-  const body = new PassThrough({ highWaterMark: 1 << 20 });
+  const upload = new PartUpload({ client: ctx.client, bucket: ctx.bucket, key: uploadKey, partSize: ctx.partSize, queueSize: ctx.queueSize }, plan.head);
   let written = 0;
+  // The caller's stream only copies into the upload; if the caller's pipeline breaks, what arrived can still
+  // be committed (a resumable upload keeps the bytes that made it): the upload completes only on commit.
   const stream = new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, callback) {
-      written += chunk.length;
-      body.write(chunk, (err) => callback(err ?? null));
+      upload.take(chunk).then(
+        () => {
+          written += chunk.length;
+          callback();
+        },
+        (err: unknown) => callback(storageError('upload to', ctx.bucket, uploadKey, err)),
+      );
     },
   });
-  if (plan.head) body.write(plan.head);
-  const upload = new Upload({
-    client: ctx.client,
-    params: { Bucket: ctx.bucket, Key: uploadKey, Body: body },
-    partSize: ctx.partSize,
-    queueSize: ctx.queueSize,
-    leavePartsOnError: false,
-  });
-  let failure: Error | undefined;
-  const done = upload.done().then(
-    () => undefined,
-    (err: unknown) => {
-      failure = storageError('upload to', ctx.bucket, uploadKey, err);
-      stream.destroy(failure);
-      body.destroy();
-    },
-  );
   let settled = false;
 
   return {
@@ -81,9 +69,12 @@ export function openWriter(ctx: WriterContext, plan: WriterPlan): FileWriter {
       settled = true;
       if (!stream.destroyed && !stream.writableEnded) stream.end();
       await finished(stream).catch(() => undefined);
-      body.end();
-      await done;
-      if (failure) throw failure;
+      try {
+        await upload.complete();
+      } catch (err) {
+        await upload.abort().catch(() => undefined);
+        throw storageError('upload to', ctx.bucket, uploadKey, err);
+      }
       if (!plan.tempKey) return;
       try {
         if (written > 0) {
@@ -98,10 +89,8 @@ export function openWriter(ctx: WriterContext, plan: WriterPlan): FileWriter {
     cancel: async () => {
       if (settled) return;
       settled = true;
-      await upload.abort().catch(() => undefined);
       stream.destroy();
-      body.destroy();
-      await done;
+      await upload.abort().catch(() => undefined);
     },
   };
 }
