@@ -1,6 +1,6 @@
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { FileInfo, FileWriter, ReadOptions, StorageDriver } from '../driver.js';
-import type { S3DriverOptions } from './s3.js';
+import type { S3Driver, S3DriverOptions } from './s3.js';
 
 /**
  * The S3 driver, loaded on its first call. The AWS SDK under it holds about 20 MB once loaded, which a
@@ -10,11 +10,11 @@ import type { S3DriverOptions } from './s3.js';
 export class LazyS3Driver implements StorageDriver {
   readonly name = 's3';
   readonly movesByCopy = true;
-  private loaded: Promise<StorageDriver> | undefined;
+  private loaded: Promise<S3Driver> | undefined;
 
   constructor(private readonly options: S3DriverOptions) {}
 
-  private driver(): Promise<StorageDriver> {
+  private driver(): Promise<S3Driver> {
     this.loaded ??= import('./s3.js').then(({ S3Driver }) => new S3Driver(this.options));
     return this.loaded;
   }
@@ -27,12 +27,17 @@ export class LazyS3Driver implements StorageDriver {
     return (await this.driver()).getContent(path);
   }
 
-  async putContent(path: string, content: Uint8Array, options?: { durable?: boolean }): Promise<void> {
-    return (await this.driver()).putContent(path, content, options);
+  /** Every S3 write is durable once answered: `durable: false` has nothing to skip. */
+  async putContent(path: string, content: Uint8Array, _options?: { durable?: boolean }): Promise<void> {
+    return (await this.driver()).putContent(path, content);
   }
 
   async reader(path: string, options?: ReadOptions): Promise<Readable> {
     return (await this.driver()).reader(path, options);
+  }
+
+  async sendTo(path: string, destination: Writable, options?: ReadOptions & { beforeFirstByte?: () => void }): Promise<void> {
+    return (await this.driver()).sendTo(path, destination, options);
   }
 
   async writer(path: string, options: { append: boolean }): Promise<FileWriter> {
@@ -52,6 +57,6 @@ export class LazyS3Driver implements StorageDriver {
   }
 
   async redirectUrl(path: string): Promise<string | undefined> {
-    return (await this.driver()).redirectUrl?.(path);
+    return (await this.driver()).redirectUrl(path);
   }
 }

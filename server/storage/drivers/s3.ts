@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -18,6 +19,7 @@ import { createS3Client, type S3ConnectionSettings } from './s3/client.js';
 import { copyObject, MAX_COPY_SIZE, MIN_PART_SIZE } from './s3/copy.js';
 import { isNotFound, isRangeNotSatisfiable, storageError } from './s3/errors.js';
 import { KeyMapper, normalizePrefix } from './s3/keys.js';
+import { sendBySlabs, SLAB_READ_MIN } from './s3/slab-read.js';
 import { openWriter, planWriter, type WriterContext } from './s3/writer.js';
 
 export interface S3DriverOptions extends S3ConnectionSettings {
@@ -103,13 +105,11 @@ export class S3Driver implements StorageDriver {
 
   async reader(path: string, options: ReadOptions = {}): Promise<Readable> {
     const key = this.keys.file(path);
-    const offset = options.offset ?? 0;
     if (options.length === 0) {
       if (!(await this.head(key))) throw new PathNotFoundError(this.name, path);
       return Readable.from([]);
     }
-    const last = options.length === undefined ? '' : String(offset + options.length - 1);
-    const range = offset > 0 || options.length !== undefined ? `bytes=${offset}-${last}` : undefined;
+    const range = rangeHeader(options);
     try {
       const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(range ? { Range: range } : {}) }));
       return result.Body as Readable;
@@ -119,6 +119,30 @@ export class S3Driver implements StorageDriver {
       if (isRangeNotSatisfiable(err)) return Readable.from([]);
       throw storageError('read', this.bucket, key, err);
     }
+  }
+
+  /** Large reads go around the SDK, in slabs (s3/slab-read.ts); small ones, and any the store declines, through it. */
+  async sendTo(path: string, destination: Writable, options: ReadOptions & { beforeFirstByte?: () => void } = {}): Promise<void> {
+    let started = false;
+    const beforeFirstByte = (): void => {
+      started = true;
+      options.beforeFirstByte?.();
+    };
+    if ((options.length ?? 0) >= SLAB_READ_MIN) {
+      const key = this.keys.file(path);
+      const url = await this.call('presign', key, () => getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: 300 }));
+      const fail = (reason: string): Error => storageError('read', this.bucket, key, new Error(reason));
+      // A failure before the first byte (a refused connection, a timeout) is asked again through the SDK, which retries.
+      const outcome = await sendBySlabs(url, rangeHeader(options), destination, beforeFirstByte, fail).catch((err: unknown) => {
+        if (started) throw err;
+        return 'declined' as const;
+      });
+      if (outcome === 'missing') throw new PathNotFoundError(this.name, path);
+      if (outcome === 'sent') return;
+    }
+    const body = await this.reader(path, options);
+    beforeFirstByte();
+    await pipeline(body, destination);
   }
 
   async writer(path: string, options: { append: boolean }): Promise<FileWriter> {
@@ -203,4 +227,11 @@ export class S3Driver implements StorageDriver {
       throw storageError(operation, this.bucket, key, err);
     }
   }
+}
+
+/** The Range header of a read: none for a whole object from its start. */
+function rangeHeader(options: ReadOptions): string | undefined {
+  const offset = options.offset ?? 0;
+  if (offset === 0 && options.length === undefined) return undefined;
+  return `bytes=${offset}-${options.length === undefined ? '' : String(offset + options.length - 1)}`;
 }
