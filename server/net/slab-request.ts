@@ -6,8 +6,10 @@
 // answers (manifests, tokens) keep Node's client and its pooled connections.
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { closedEarly, written } from './written.js';
 
 /** Bytes per slab: a slab is pushed downstream when full (or when the body ends). */
 const SLAB = 4 << 20;
@@ -35,6 +37,20 @@ export class SlabResponse extends Readable {
     // The idle limit is the upstream's: it counts again once the reader wants more (see `deliver`).
     this.socket.setTimeout(this.idleTimeoutMs);
     this.socket.resume();
+  }
+
+  /** Whole slabs handed back by the reader (`recycle`), filled again before any new one is allocated. */
+  readonly spare: Buffer[] = [];
+
+  /**
+   * Hands back a slab this response pushed, once the reader is done with it (its bytes written on and the
+   * write's callback called): the next read fills it instead of a new 4 MiB buffer. New ones are memory V8
+   * counts as external, and a steady stream of them makes it run full collections. Only whole slabs are
+   * taken; a part of one (a flush of a partly filled slab) may share its memory with the slab still filling.
+   */
+  recycle(chunk: Buffer): void {
+    if (chunk.byteOffset !== 0 || chunk.byteLength !== SLAB || chunk.buffer.byteLength !== SLAB) return;
+    if (this.spare.length < 2 && !this.spare.includes(chunk)) this.spare.push(chunk);
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
@@ -79,7 +95,7 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port || (https ? 443 : 80));
 
-  let slab = Buffer.allocUnsafeSlow(SLAB);
+  let slab: Buffer = Buffer.allocUnsafeSlow(SLAB);
   let fill = 0;
   let head = true;
   let remaining = Infinity;
@@ -145,7 +161,7 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   const pushFilled = (): boolean => {
     const more = response.push(slab.subarray(0, fill));
     remaining -= fill;
-    slab = fill === slab.byteLength ? Buffer.allocUnsafeSlow(SLAB) : slab.subarray(fill);
+    slab = fill === slab.byteLength ? (response.spare.pop() ?? Buffer.allocUnsafeSlow(SLAB)) : slab.subarray(fill);
     fill = 0;
     return more;
   };
@@ -219,5 +235,40 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
   });
   return new Promise((resolve, reject) => {
     settle = { resolve, reject };
+  });
+}
+
+/**
+ * Writes a slab response's body into `destination` a slab at a time and ends it, recycling each slab once
+ * the destination has taken it. A body that stops short, or a destination that goes away, fails the relay
+ * and destroys the other side (a client sees a cut-off transfer, never a short success). Read by 'data'
+ * events: an async iterator would join the slabs waiting in the buffer into a new one.
+ */
+export function relaySlabs(response: SlabResponse, destination: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = closedEarly(destination);
+    let failed = false;
+    const fail = (err: Error): void => {
+      if (failed) return;
+      failed = true;
+      response.destroy();
+      destination.destroy(err);
+      reject(err);
+    };
+    response.on('data', (slab: Buffer) => {
+      response.pause();
+      written(destination, slab, closed).then(() => {
+        response.recycle(slab);
+        response.resume();
+      }, fail);
+    });
+    response.on('error', fail);
+    response.on('close', () => {
+      if (!response.readableEnded) fail(new Error('the body ended before it was complete'));
+    });
+    response.on('end', () => {
+      destination.end();
+      finished(destination).then(resolve, fail);
+    });
   });
 }

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { slabRequest, type SlabResponse } from '../net/slab-request.js';
+import { relaySlabs, slabRequest, type SlabResponse } from '../net/slab-request.js';
 import type { WireFormat } from './routes.js';
 import { sendBadGateway } from './responses.js';
 
@@ -143,12 +143,8 @@ function forwardBlobDownload(
       }
       answer = response;
       res.writeHead(response.statusCode ?? 502, withoutHopByHop(response.headers));
-      response.pipe(res);
-      // The registry died mid-body: cut the client off so it sees a truncated transfer, not a short success.
-      response.on('close', () => {
-        if (!response.readableEnded) res.destroy();
-      });
-      response.on('error', () => res.destroy());
+      // The registry dying mid-body cuts the client off (a truncated transfer, not a short success).
+      relaySlabs(response, res).catch(() => undefined);
     },
     (error: Error) => {
       if (abandoned || res.destroyed || res.writableFinished) return;

@@ -81,6 +81,7 @@ export class BlobStore {
   /**
    * Writes the blob (or a range) into `destination` and ends it, by the driver's own path when it has one.
    * `beforeFirstByte` runs once the bytes are found (a missing blob throws before it): the place for headers.
+   * `destination` is a socket or an HTTP response: drivers reuse a buffer once its write has called back.
    */
   async send(digest: Digest, destination: Writable, range: { offset: number; length: number }, beforeFirstByte: () => void): Promise<void> {
     const { sendTo } = this.driver;

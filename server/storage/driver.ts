@@ -50,6 +50,8 @@ export interface StorageDriver {
   /**
    * Optional: writes a file or a range of it into `destination` and ends it, with less memory and CPU than
    * piping `reader` there. Throws `PathNotFoundError` before `beforeFirstByte` when the file does not exist.
+   * Drivers reuse their buffers once a write's callback has run, so `destination` must be done with a chunk
+   * by then, as a socket or an HTTP response is (a PassThrough, which keeps chunks until they are read, is not).
    */
   sendTo?(path: string, destination: Writable, options?: ReadOptions & { beforeFirstByte?: () => void }): Promise<void>;
   /** A writer at `path`; `append` continues an existing file (resumable uploads). */

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { closedEarly, written } from '../../net/written.js';
 import { keepPair, takePair } from './buffer-pairs.js';
 
 /**
@@ -11,21 +12,9 @@ import { keepPair, takePair } from './buffer-pairs.js';
  */
 const CHUNK = 2 << 20;
 
-/** Resolves once the destination has taken `chunk` (its write callback), so the buffer may be read into again. */
-function write(destination: Writable, chunk: Buffer, closed: Promise<never>): Promise<void> {
-  const taken = new Promise<void>((resolve, reject) => {
-    destination.write(chunk, (err) => (err ? reject(err) : resolve()));
-  });
-  return Promise.race([taken, closed]);
-}
-
 /** Writes `length` bytes of `file` from `start` into `destination`, then ends it. The caller closes `file`. */
 export async function sendFileRange(file: FileHandle, destination: Writable, start: number, length: number): Promise<void> {
-  // A destination closed early (the client went away) fails the transfer instead of leaving it waiting.
-  const closed = finished(destination).then(() => {
-    throw new Error('the destination finished before the file was sent');
-  });
-  closed.catch(() => undefined);
+  const closed = closedEarly(destination);
   const pair = takePair(CHUNK);
   let position = start;
   let left = length;
@@ -40,7 +29,7 @@ export async function sendFileRange(file: FileHandle, destination: Writable, sta
       position += bytesRead;
       left -= bytesRead;
       await writing;
-      writing = write(destination, buffer.subarray(0, bytesRead), closed);
+      writing = written(destination, buffer.subarray(0, bytesRead), closed);
       writing.catch(() => undefined);
     }
     await writing;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { finished } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MirrorConfig } from '../../../server/mirror/config.js';
-import { slabRequest, type UpstreamResponse } from '../../../server/net/slab-request.js';
+import { relaySlabs, slabRequest, type UpstreamResponse } from '../../../server/net/slab-request.js';
 import { UpstreamClient } from '../../../server/mirror/upstream.js';
 
 /** A plain TCP server on loopback that answers each connection with `answer` once the request head is in. */
@@ -37,6 +37,28 @@ async function body(res: UpstreamResponse): Promise<{ bytes: Buffer; chunks: num
   return { bytes: Buffer.concat(chunks), chunks: chunks.length };
 }
 
+/** A connected pair of loopback sockets: `sink` to write to, and what the other end received once it closes. */
+async function socketPair(): Promise<{ sink: Socket; received: Promise<Buffer> }> {
+  let received!: Promise<Buffer>;
+  const server = createServer((socket) => {
+    received = (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) {
+        chunks.push(chunk as Buffer);
+        // A slow reader: the sender's writes wait for it.
+        if (chunks.length % 64 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return Buffer.concat(chunks);
+    })().catch(() => Buffer.alloc(0));
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const sink = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  await new Promise((resolve) => sink.once('connect', resolve));
+  while (!received) await new Promise((resolve) => setImmediate(resolve));
+  return { sink, received };
+}
+
 /** Writes `data` in pieces of `size`, each after the previous one has been taken (so they arrive as separate reads). */
 async function dribble(socket: Socket, data: Buffer, size: number): Promise<void> {
   for (let offset = 0; offset < data.byteLength; offset += size) {
@@ -64,6 +86,38 @@ describe('slab requests (a blob download read in large slabs)', () => {
     expect(request).toMatch(/^GET \/v2\/r\/blobs\/x\?y=1 HTTP\/1\.1\r\n/);
     expect(request).toContain('\r\nAuthorization: Bearer t\r\n');
     expect(request).toContain('\r\nConnection: close\r\n');
+  }, 60_000);
+
+  it('relays a body into a socket a slab at a time, filling the slabs again once the socket took them', async () => {
+    const payload = randomBytes(80 * 1024 * 1024 + 5);
+    const url = await rawServer((socket) => socket.end(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${payload.byteLength}\r\n\r\n`), payload])));
+    // The destination is a real socket (what a blob GET writes to), read slowly on the other end.
+    const { sink, received } = await socketPair();
+    const res = await slabRequest(new URL('/blob', url), options);
+    const allocated = new Set<ArrayBufferLike>();
+    let chunks = 0;
+    const write = sink.write.bind(sink) as (chunk: Buffer, callback: (err?: Error | null) => void) => boolean;
+    sink.write = ((chunk: Buffer, callback: (err?: Error | null) => void) => {
+      chunks++;
+      allocated.add(chunk.buffer);
+      return write(chunk, callback);
+    }) as typeof sink.write;
+    await relaySlabs(res, sink);
+    const bytes = await received;
+    expect(bytes.equals(payload)).toBe(true);
+    // Twenty-one slabs of body went through at most the slabs that can be in flight at once: two waiting to
+    // be read, one filling, one being written, two spare.
+    expect(chunks).toBe(21);
+    expect(allocated.size).toBeLessThanOrEqual(6);
+  }, 60_000);
+
+  it('a relayed body cut short cuts the destination off instead of ending it', async () => {
+    const url = await rawServer((socket) => socket.end(Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n'), randomBytes(6_000_000)])));
+    const { sink, received } = await socketPair();
+    const res = await slabRequest(new URL('/blob', url), options);
+    await expect(relaySlabs(res, sink)).rejects.toThrow(/before the end of the body/);
+    expect(sink.destroyed).toBe(true);
+    expect((await received).byteLength).toBeLessThan(10_000_000);
   }, 60_000);
 
   it('reads a body without a length to the end of the connection, and ignores bytes past an announced length', async () => {

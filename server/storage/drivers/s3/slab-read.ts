@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { slabRequest } from '../../../net/slab-request.js';
+import { relaySlabs, slabRequest } from '../../../net/slab-request.js';
 
 /**
  * Reads at least this many bytes around the SDK. A fresh connection per read (`slabRequest` closes it) is
@@ -27,7 +26,6 @@ export async function sendBySlabs(url: string, range: string | undefined, destin
     return status === 404 ? 'missing' : 'declined';
   }
   beforeFirstByte();
-  // pipeline cuts the client off when the store stops mid-body, and stops the read when the client goes away.
-  await pipeline(response, destination);
+  await relaySlabs(response, destination);
   return 'sent';
 }
