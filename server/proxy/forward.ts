@@ -143,6 +143,9 @@ function forwardBlobDownload(
       }
       answer = response;
       res.writeHead(response.statusCode ?? 502, withoutHopByHop(response.headers));
+      // The head goes at once, not with the first slab: a registry that dies before its first slab still
+      // leaves the client a started answer cut short, instead of a connection reset before any answer.
+      res.flushHeaders();
       // The registry dying mid-body cuts the client off (a truncated transfer, not a short success).
       relaySlabs(response, res).catch(() => undefined);
     },
