@@ -88,6 +88,16 @@ function blobDownloadUrl(req: http.IncomingMessage, target: UpstreamTarget): URL
 /** Time the registry's socket may be quiet before a partly read slab goes on to the client anyway. */
 const SLAB_FLUSH_MS = 20;
 
+/** One client request being relayed, and what its answer needs. */
+interface Exchange {
+  readonly req: http.IncomingMessage;
+  readonly res: http.ServerResponse;
+  readonly target: UpstreamTarget;
+  readonly format: WireFormat;
+  readonly clientAddress: string;
+  readonly hooks: ForwardHooks;
+}
+
 export function forwardRequest(
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -96,9 +106,18 @@ export function forwardRequest(
   clientAddress: string,
   hooks: ForwardHooks = {},
 ): void {
+  const exchange: Exchange = { req, res, target, format, clientAddress, hooks };
   const blobUrl = blobDownloadUrl(req, target);
-  if (blobUrl) forwardBlobDownload(blobUrl, req, res, target, format, clientAddress, hooks);
-  else forwardThroughClient(req, res, target, format, clientAddress, hooks);
+  if (blobUrl) forwardBlobDownload(blobUrl, exchange);
+  else forwardThroughClient(exchange);
+}
+
+/** The registry could not be reached or failed before its answer was complete. */
+function upstreamFailed({ res, format, hooks }: Exchange, error: Error): void {
+  if (res.destroyed || res.writableFinished) return;
+  hooks.onUpstreamError?.(error);
+  if (res.headersSent) res.destroy();
+  else sendBadGateway(res, format);
 }
 
 /**
@@ -106,15 +125,8 @@ export function forwardRequest(
  * socket a slab at a time. Through Node's client, each 64 KiB read became a fresh buffer, a parser copy and a
  * TLS write of its own; that per-chunk work, not the encryption, was most of the proxy's cost on a pull.
  */
-function forwardBlobDownload(
-  url: URL,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  target: UpstreamTarget,
-  format: WireFormat,
-  clientAddress: string,
-  hooks: ForwardHooks,
-): void {
+function forwardBlobDownload(url: URL, exchange: Exchange): void {
+  const { req, res, target, clientAddress } = exchange;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(upstreamRequestHeaders(req, clientAddress, target.secret))) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
@@ -139,7 +151,7 @@ function forwardBlobDownload(
       // A chunked answer is not read in slabs: ask again through Node's client (a GET may be repeated).
       if (!response.framed) {
         response.destroy();
-        return forwardThroughClient(req, res, target, format, clientAddress, hooks);
+        return forwardThroughClient(exchange);
       }
       answer = response;
       res.writeHead(response.statusCode ?? 502, withoutHopByHop(response.headers));
@@ -150,21 +162,13 @@ function forwardBlobDownload(
       relaySlabs(response, res).catch(() => undefined);
     },
     (error: Error) => {
-      if (abandoned || res.destroyed || res.writableFinished) return;
-      hooks.onUpstreamError?.(error);
-      sendBadGateway(res, format);
+      if (!abandoned) upstreamFailed(exchange, error);
     },
   );
 }
 
-function forwardThroughClient(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  target: UpstreamTarget,
-  format: WireFormat,
-  clientAddress: string,
-  hooks: ForwardHooks,
-): void {
+function forwardThroughClient(exchange: Exchange): void {
+  const { req, res, target, clientAddress } = exchange;
   const upstream = http.request({
     host: target.host,
     port: target.port,
@@ -198,10 +202,7 @@ function forwardThroughClient(
 
   upstream.on('error', (error) => {
     req.unpipe(upstream);
-    if (res.destroyed || res.writableFinished) return;
-    hooks.onUpstreamError?.(error);
-    if (res.headersSent) res.destroy();
-    else sendBadGateway(res, format);
+    upstreamFailed(exchange, error);
   });
 
   req.pipe(upstream);

@@ -104,26 +104,28 @@ describe('tls proxy: streaming', () => {
     expect(hash.digest('hex')).toBe(expectedDigest(FIFTY_MB));
   }, 60_000);
 
-  it('delivers a blob’s first bytes while the registry holds the rest, though no slab is full yet', async () => {
-    let firstBytes = 0;
+  /** A GET of a download the registry holds after its first piece: bytes received so far, and the total once it ends. */
+  const heldDownload = (path: string): { received: () => number; finished: Promise<number> } => {
+    let received = 0;
     const finished = new Promise<number>((resolve, reject) => {
-      const req = open(`${BLOB}?bytes=${6 * MB}&held=1`, 'GET');
+      const req = open(path, 'GET');
       req.on('response', (res) => {
-        let total = 0;
-        res.on('data', (c: Buffer) => {
-          total += c.length;
-          firstBytes = total;
-        });
-        res.on('end', () => resolve(total));
+        res.on('data', (c: Buffer) => (received += c.length));
+        res.on('end', () => resolve(received));
         res.on('error', reject);
       });
       req.on('error', reject);
       req.end();
     });
-    await until(() => firstBytes >= PATTERN.length, 'the first piece of the blob to reach the client while the registry holds the rest');
-    expect(firstBytes).toBe(PATTERN.length);
+    return { received: () => received, finished };
+  };
+
+  it('delivers a blob’s first bytes while the registry holds the rest, though no slab is full yet', async () => {
+    const download = heldDownload(`${BLOB}?bytes=${6 * MB}&held=1`);
+    await until(() => download.received() >= PATTERN.length, 'the first piece of the blob to reach the client while the registry holds the rest');
+    expect(download.received()).toBe(PATTERN.length);
     upstream.releaseDownload();
-    expect(await finished).toBe(6 * MB);
+    expect(await download.finished).toBe(6 * MB);
   });
 
   it('tears down the registry’s blob answer when the client goes away mid-download', async () => {
@@ -189,24 +191,10 @@ describe('tls proxy: streaming', () => {
   });
 
   it('delivers download bytes before the registry has finished sending (no response buffering)', async () => {
-    let firstBytes = 0;
-    const finished = new Promise<number>((resolve, reject) => {
-      const req = open(`/v2/download-held?bytes=${4 * MB}`, 'GET');
-      req.on('response', (res) => {
-        let total = 0;
-        res.on('data', (c: Buffer) => {
-          total += c.length;
-          firstBytes = total;
-        });
-        res.on('end', () => resolve(total));
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-    await until(() => firstBytes > 0, 'the first chunk to reach the client while the registry holds the rest');
+    const download = heldDownload(`/v2/download-held?bytes=${4 * MB}`);
+    await until(() => download.received() > 0, 'the first chunk to reach the client while the registry holds the rest');
     upstream.releaseDownload();
-    expect(await finished).toBe(4 * MB);
+    expect(await download.finished).toBe(4 * MB);
   });
 
   it('relays 100 Continue only after the credentials are good', async () => {
