@@ -180,8 +180,10 @@ export class PullThrough {
         if (!(await this.store.repositories.linkBlob(name, digest))) return undefined;
         const blob = await this.store.repositories.statBlob(name, digest);
         if (!blob) continue;
-        // Throttled: the manifest fetch just wrote the record, and one write per blob would queue behind it.
-        await this.noteUse(target, name);
+        // Throttled (the manifest fetch just wrote the record; one write per blob would queue behind it),
+        // except when an eviction removed the record after the check above: the link made the repository
+        // exist again, and without a record it would pass for the user's.
+        await ((await this.records.has(name)) ? this.noteUse(target, name) : this.touch(target, name));
         return blob;
       }
       return undefined;
