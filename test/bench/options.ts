@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly reps: number;
   readonly largeReps: number;
   readonly wrkSeconds: number;
+  /** The emulated link between the mirror and its far upstream, in Mbit/s (see link.ts). */
+  readonly upstreamMbit: number;
   readonly sections: { core: boolean; proxy: boolean; import: boolean; mirror: boolean; catalog: boolean; workers: boolean; docker: boolean; s3: boolean; layers: boolean };
   readonly workDir: string;
   readonly json: string;
@@ -30,6 +32,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --large-reps N      repetitions of the 1 GiB rows (default 2, so a full run stays near 15 minutes;
                       never more than --reps)
   --wrk-seconds N     duration of each wrk run (default 10; 2 with --quick)
+  --upstream-mbit N   the mirror section's link to its far upstream, in Mbit/s (default 1000; needs root
+                      and tc, else those rows say why they did not run)
   --no-core --no-proxy --no-import --no-mirror --no-catalog --no-workers --no-docker   skip a section
   --layers            add the layer explorer section (listing a 1 GiB layer, first and cached)
   --storage s3        add the S3 section (Berth on S3 vs local disk vs the raw store)
@@ -58,6 +62,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
       all: { type: 'boolean' },
       'work-dir': { type: 'string' },
       json: { type: 'string' },
+      'upstream-mbit': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -79,6 +84,7 @@ export function parseOptions(argv: string[], repoRoot: string): BenchOptions {
     reps,
     largeReps: count('large-reps', values['large-reps'], Math.min(reps, 2)),
     wrkSeconds: count('wrk-seconds', values['wrk-seconds'], quick ? 2 : 10),
+    upstreamMbit: count('upstream-mbit', values['upstream-mbit'], 1000),
     sections: {
       core: !values['no-core'],
       proxy: !values['no-proxy'],

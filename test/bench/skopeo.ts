@@ -26,10 +26,19 @@ export async function push(dir: string, e: Endpoint, repo: string, tag = 'v1'): 
 }
 
 /** Seconds to pull `repo:tag` into a fresh `dir:` at `dest` (removed afterwards). */
-export async function pull(dest: string, e: Endpoint, repo: string, tag = 'v1'): Promise<number> {
+export function pull(dest: string, e: Endpoint, repo: string, tag = 'v1'): Promise<number> {
+  return copyInto(dest, [...srcFlags(e), `docker://${e.address}/${repo}:${tag}`]);
+}
+
+/** Seconds for skopeo to copy the `dir:` image at `source` into a fresh `dir:` at `dest`: no server at all. */
+export function copyDir(source: string, dest: string): Promise<number> {
+  return copyInto(dest, [`dir:${source}`]);
+}
+
+async function copyInto(dest: string, source: readonly string[]): Promise<number> {
   await rm(dest, { recursive: true, force: true });
   try {
-    const r = await execOk('skopeo', ['copy', '--quiet', ...srcFlags(e), `docker://${e.address}/${repo}:${tag}`, `dir:${dest}`]);
+    const r = await execOk('skopeo', ['copy', '--quiet', ...source, `dir:${dest}`]);
     return r.seconds;
   } finally {
     await rm(dest, { recursive: true, force: true });
