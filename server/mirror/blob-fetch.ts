@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BerthError } from '../errors/domain.js';
+import { SlabResponse } from '../net/slab-request.js';
 import type { Digest } from '../oci/digest.js';
 import type { Store } from '../storage/store.js';
 import type { FetchLeases } from './fetch-leases.js';
@@ -87,13 +88,15 @@ export class BlobFetcher {
     const size = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     const toClient = res ? clientWriter(res) : undefined;
     if (res) res.writeHead(200, blobHeaders(digest, size));
+    const slabs = upstream instanceof SlabResponse ? new SlabShares(upstream) : undefined;
     let held: Buffer | undefined;
     const tee = new Transform({
       highWaterMark: CLIENT_BUFFER,
       transform(chunk: Buffer, _encoding, callback) {
+        slabs?.handOut(chunk, toClient ? 2 : 1);
         const previous = held;
         held = chunk;
-        if (previous && toClient) toClient.write(previous).then(() => callback(null, chunk), callback);
+        if (previous && toClient) toClient.write(previous, slabs?.giveBack).then(() => callback(null, chunk), callback);
         else callback(null, chunk);
       },
     });
@@ -103,14 +106,14 @@ export class BlobFetcher {
       if (hashed.digest.value !== digest.value || (size !== undefined && hashed.size !== size)) {
         throw new BerthError('upstream-unavailable', `upstream ${client.mirror.url} sent ${hashed.size} bytes with digest ${hashed.digest.value} for blob ${digest.value}; nothing was cached`);
       }
-      if (toClient && held) await toClient.write(held);
+      if (toClient && held) await toClient.write(held, slabs?.giveBack);
       held = undefined;
       res?.end();
     };
     const feeding = pipeline(upstream, tee);
     let staged;
     try {
-      staged = await this.store.blobs.stage(tee, { algorithm: digest.algorithm, tag: 'mirror', onHashed: verified });
+      staged = await this.store.blobs.stage(tee, { algorithm: digest.algorithm, tag: 'mirror', onHashed: verified, onTaken: slabs?.giveBack });
     } catch (err) {
       upstream.destroy();
       await feeding.catch(() => undefined);
@@ -136,15 +139,40 @@ export class BlobFetcher {
 const CLIENT_BUFFER = 4 << 20;
 
 /**
- * Writes to the client with backpressure; a client that went away no longer slows the fetch, which goes on
- * filling the cache for the next puller.
+ * The upstream's slabs go to the store and to the client at once: each is handed back to the response for
+ * its next read once both have taken it (the store's writer copied it, the client's socket sent it), so a
+ * fetch fills a few slabs over and over instead of leaving one 4 MiB buffer per slab to the garbage collector.
  */
-function clientWriter(res: ServerResponse): { write(chunk: Buffer): Promise<void> } {
+class SlabShares {
+  private readonly holders = new Map<Buffer, number>();
+
+  constructor(private readonly response: SlabResponse) {}
+
+  handOut(slab: Buffer, holders: number): void {
+    this.holders.set(slab, holders);
+  }
+
+  readonly giveBack = (slab: Buffer): void => {
+    const left = (this.holders.get(slab) ?? 0) - 1;
+    if (left > 0) return void this.holders.set(slab, left);
+    if (this.holders.delete(slab)) this.response.recycle(slab);
+  };
+}
+
+/**
+ * Writes to the client with backpressure; a client that went away no longer slows the fetch, which goes on
+ * filling the cache for the next puller. `sent` learns when the socket has taken the chunk (not on a
+ * failed write: that chunk is then never handed back, only left to the garbage collector).
+ */
+function clientWriter(res: ServerResponse): { write(chunk: Buffer, sent?: (chunk: Buffer) => void): Promise<void> } {
   return {
-    write: (chunk) =>
+    write: (chunk, sent) =>
       new Promise((resolve) => {
-        if (res.destroyed || res.writableEnded) return resolve();
-        res.write(chunk);
+        if (res.destroyed || res.writableEnded) {
+          sent?.(chunk);
+          return resolve();
+        }
+        res.write(chunk, (err) => (err ? undefined : sent?.(chunk)));
         if (res.writableLength < CLIENT_BUFFER) return resolve();
         const go = (): void => {
           res.off('drain', go);

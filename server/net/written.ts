@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 
 /**
@@ -21,4 +21,31 @@ export function written(destination: Writable, chunk: Buffer, closed: Promise<ne
     destination.write(chunk, (err) => (err ? reject(err) : resolve()));
   });
   return Promise.race([taken, closed]);
+}
+
+/**
+ * A writable in front of `destination` that hands each chunk to `onTaken` once `destination` has taken it
+ * (see `written`): a source that fills its buffers again learns when one is free. It ends with
+ * `destination` and fails with it.
+ */
+export function reportingTaken(destination: Writable, onTaken: (chunk: Buffer) => void): Writable {
+  const closed = closedEarly(destination);
+  const front = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      written(destination, chunk, closed).then(() => {
+        onTaken(chunk);
+        callback();
+      }, callback);
+    },
+    final(callback) {
+      destination.end();
+      finished(destination).then(() => callback(), callback);
+    },
+    destroy(err, callback) {
+      if (!destination.destroyed && !destination.writableFinished) destination.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  destination.on('error', (err) => front.destroy(err));
+  return front;
 }

@@ -5,6 +5,7 @@ import { BerthError, PathNotFoundError } from '../errors/domain.js';
 import { digestOf, parseDigest, type Digest, type DigestAlgorithm } from '../oci/digest.js';
 import { formatRecord, isObjectId, parseRecord, type BlobRecord } from './blob-records.js';
 import { BlobTrash } from './blob-trash.js';
+import { reportingTaken } from '../net/written.js';
 import { createRunningHash } from './running-hash.js';
 import type { StorageDriver } from './driver.js';
 import { paths } from './paths.js';
@@ -190,6 +191,7 @@ export class BlobStore {
    * checksums a caller computes alongside, e.g. v1 payload checksums, or the first bytes of an entry).
    * `onHashed` learns the digest and size as soon as the last byte is hashed, before the file is flushed to
    * the device (a pull-through fetch finishes its client's answer then); if it throws, nothing is staged.
+   * `onTaken` learns when the driver's writer has taken a chunk (copied it), so its memory may be reused.
    */
   async stage(
     source: Readable,
@@ -197,6 +199,7 @@ export class BlobStore {
       algorithm?: DigestAlgorithm | undefined;
       onChunk?: ((chunk: Buffer) => void) | undefined;
       onHashed?: ((hashed: { digest: Digest; size: number }) => Promise<void>) | undefined;
+      onTaken?: ((chunk: Buffer) => void) | undefined;
       signal?: AbortSignal | undefined;
       tag?: string;
     } = {},
@@ -224,7 +227,8 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(source, hashing, writer.stream, options.signal ? { signal: options.signal } : {});
+      const destination = options.onTaken ? reportingTaken(writer.stream, options.onTaken) : writer.stream;
+      await pipeline(source, hashing, destination, options.signal ? { signal: options.signal } : {});
       await writer.commit();
       const hex = await hash.digest();
       return { temp, digest: { algorithm, hex, value: `${algorithm}:${hex}` }, size: writer.size() };

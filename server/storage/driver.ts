@@ -13,7 +13,7 @@ export interface FileInfo {
 
 /** A streaming writer. Nothing it wrote may be visible at `path` as complete before `commit()` resolves. */
 export interface FileWriter {
-  /** Where to pipe the bytes. */
+  /** Where to pipe the bytes. It is done with a chunk once that chunk's write callback has run (it copies what it keeps). */
   readonly stream: Writable;
   /** Bytes in the file so far (including what was there before an append). */
   size(): number;
