@@ -7,9 +7,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { connect as netConnect, type Socket } from 'node:net';
 import { Readable, type Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { closedEarly, written } from './written.js';
+import { reportingTaken } from './written.js';
 
 /** Bytes per slab: a slab is pushed downstream when full (or when the body ends). */
 const SLAB = 4 << 20;
@@ -239,36 +239,11 @@ export function slabRequest(url: URL, options: SlabRequestOptions): Promise<Slab
 }
 
 /**
- * Writes a slab response's body into `destination` a slab at a time and ends it, recycling each slab once
- * the destination has taken it. A body that stops short, or a destination that goes away, fails the relay
- * and destroys the other side (a client sees a cut-off transfer, never a short success). Read by 'data'
- * events: an async iterator would join the slabs waiting in the buffer into a new one.
+ * Writes a slab response's body into `destination` and ends it, recycling each slab once the destination has
+ * taken it. A body that stops short, or a destination that goes away, fails the relay and destroys the other
+ * side (a client sees a cut-off transfer, never a short success). Piped, so read by 'data' events a slab at a
+ * time: an async iterator would join the slabs waiting in the buffer into a new one.
  */
 export function relaySlabs(response: SlabResponse, destination: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const closed = closedEarly(destination);
-    let failed = false;
-    const fail = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      response.destroy();
-      destination.destroy(err);
-      reject(err);
-    };
-    response.on('data', (slab: Buffer) => {
-      response.pause();
-      written(destination, slab, closed).then(() => {
-        response.recycle(slab);
-        response.resume();
-      }, fail);
-    });
-    response.on('error', fail);
-    response.on('close', () => {
-      if (!response.readableEnded) fail(new Error('the body ended before it was complete'));
-    });
-    response.on('end', () => {
-      destination.end();
-      finished(destination).then(resolve, fail);
-    });
-  });
+  return pipeline(response, reportingTaken(destination, (slab) => response.recycle(slab)));
 }
