@@ -1,91 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as nodePath from 'node:path';
-import type { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../../server/app.js';
 import type { MirrorConfig } from '../../../server/mirror/config.js';
 import { evictCached } from '../../../server/mirror/evict.js';
 import { PullThrough } from '../../../server/mirror/pull-through.js';
-import { SlabResponse } from '../../../server/net/slab-request.js';
 import { cacheUsage } from '../../../server/mirror/usage.js';
 import { parseDigest } from '../../../server/oci/digest.js';
-import type { FileWriter } from '../../../server/storage/driver.js';
 import { LocalDriver } from '../../../server/storage/drivers/local.js';
 import { collectGarbage } from '../../../server/storage/gc.js';
 import { createStore, type Store } from '../../../server/storage/store.js';
 import { removeDir, scratchDir } from '../../support/berth.js';
-import { pushBlob, putManifest, rawRequest, sha256, startTestRegistry, type TestRegistry } from '../../support/registry-client.js';
-
-const MT_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const MiB = 1024 * 1024;
-
-/** An in-process upstream (Berth's own handler) that counts the requests it gets. */
-interface Upstream extends TestRegistry {
-  count(method: string, pathPart: string): number;
-  /** Answer every HEAD with 405, as some registries and proxies do. */
-  refuseHead: boolean;
-}
-
-async function startUpstream(): Promise<Upstream> {
-  const registry = await startTestRegistry();
-  const seen: string[] = [];
-  const state = { refuseHead: false };
-  const counting = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    if (state.refuseHead && req.method === 'HEAD') {
-      res.writeHead(405, { 'Content-Length': '0' });
-      res.end();
-      return;
-    }
-    const out = http.request({ host: '127.0.0.1', port: registry.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => counting.listen(0, '127.0.0.1', resolve));
-  const port = (counting.address() as AddressInfo).port;
-  return {
-    ...registry,
-    url: `http://127.0.0.1:${port}`,
-    port,
-    count: (method, part) => seen.filter((s) => s.startsWith(`${method} `) && s.includes(part)).length,
-    get refuseHead() {
-      return state.refuseHead;
-    },
-    set refuseHead(value: boolean) {
-      state.refuseHead = value;
-    },
-    close: async () => {
-      await new Promise<void>((resolve) => {
-        counting.close(() => resolve());
-        counting.closeAllConnections();
-      });
-      await registry.close();
-    },
-  };
-}
-
-/** Pushes an image (config + layers of random bytes) to the upstream; returns its manifest and blobs. */
-async function pushImage(url: string, name: string, tag: string, layerSizes: number[]): Promise<{ manifest: Buffer; blobs: Map<string, Buffer> }> {
-  const blobs = new Map<string, Buffer>();
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', n: randomBytes(8).toString('hex') }));
-  blobs.set(await pushBlob(url, name, config), config);
-  const layers = [];
-  for (const size of layerSizes) {
-    const bytes = randomBytes(size);
-    const digest = await pushBlob(url, name, bytes);
-    blobs.set(digest, bytes);
-    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size });
-  }
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MT_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.byteLength }, layers }));
-  const res = await putManifest(url, name, tag, manifest, MT_MANIFEST);
-  expect(res.status).toBe(201);
-  return { manifest, blobs };
-}
+import { pushBlob, putManifest, rawRequest, sha256 } from '../../support/registry-client.js';
+import { MT_MANIFEST, pushImage, startUpstream, type Upstream } from './upstream-fixture.js';
 
 let upstream: Upstream;
 let dir: string;
@@ -262,74 +191,6 @@ describe('pull-through cache over an in-process upstream', () => {
     const again = await rawRequest(port, 'GET', `/v2/up/lib/abort/blobs/${layer}`);
     expect(again.body.equals(blobs.get(layer) as Buffer)).toBe(true);
     expect(upstream.count('GET', `/blobs/${layer}`)).toBe(1);
-  });
-
-  it('a fetched blob\'s slabs are filled again only once the store and the client both took them', async () => {
-    const { manifest, blobs } = await pushImage(upstream.url, 'lib/slabs', 'v1', [40 * MiB, 40 * MiB]);
-    const [slow, fast] = (JSON.parse(manifest.toString()) as { layers: { digest: string }[] }).layers.map((l) => l.digest) as [string, string];
-    // The store's writer copies each chunk only 30 ms after it arrives, as a writer may until its callback.
-    let writerDelayMs = 30;
-    class LateCopyDriver extends LocalDriver {
-      override async writer(path: string, options: { append: boolean }): Promise<FileWriter> {
-        const writer = await super.writer(path, options);
-        const stream = writer.stream as Writable & { _write: Writable['_write'] };
-        const copy = stream._write.bind(stream);
-        stream._write = (chunk, encoding, callback) => void setTimeout(() => copy(chunk, encoding, callback), writerDelayMs);
-        return writer;
-      }
-    }
-    store = createStore(new LateCopyDriver(nodePath.join(dir, 'store')));
-    await startMirror([{ prefix: 'up', url: upstream.url, tagTtlSeconds: 30 }]);
-    // Slabs written to the stalled client whose write has not completed, and those handed back meanwhile.
-    const unsent = new Set<Buffer>();
-    let handedBackUnsent = 0;
-    const original = SlabResponse.prototype.recycle;
-    const recycle = vi.spyOn(SlabResponse.prototype, 'recycle').mockImplementation(function (this: SlabResponse, slab: Buffer) {
-      if (unsent.has(slab)) handedBackUnsent++;
-      original.call(this, slab);
-    });
-    /**
-     * With `stallMs`, the server's socket for the download takes nothing for that long (corked): what the
-     * server writes waits in its own buffers, as it does for a client whose socket buffers are full.
-     */
-    const download = (digest: string, stallMs: number): Promise<Buffer> =>
-      new Promise((resolve, reject) => {
-        const path = `/v2/up/lib/slabs/blobs/${digest}`;
-        const stall = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-          if (req.url !== path) return;
-          server.off('request', stall);
-          const write = res.write.bind(res) as (chunk: Buffer, callback: (err?: Error | null) => void) => boolean;
-          res.write = ((chunk: Buffer, callback: (err?: Error | null) => void) => {
-            unsent.add(chunk);
-            return write(chunk, (err) => {
-              unsent.delete(chunk);
-              callback(err);
-            });
-          }) as typeof res.write;
-          res.socket?.cork();
-          setTimeout(() => res.socket?.uncork(), stallMs);
-        };
-        if (stallMs > 0) server.on('request', stall);
-        http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve(Buffer.concat(chunks)));
-          res.on('error', reject);
-        }).on('error', reject);
-      });
-    try {
-      // A fast client and a late store, then a slow client and a prompt store: the slab goes back after the later one.
-      expect((await download(slow, 0)).equals(blobs.get(slow) as Buffer)).toBe(true);
-      writerDelayMs = 0;
-      expect((await download(fast, 500)).equals(blobs.get(fast) as Buffer)).toBe(true);
-      expect(handedBackUnsent).toBe(0);
-      await mirror.settled();
-      for (const digest of [slow, fast]) expect((await rawRequest(port, 'GET', `/v2/up/lib/slabs/blobs/${digest}`)).body.equals(blobs.get(digest) as Buffer), digest).toBe(true);
-      // Twenty slabs of 4 MiB in all; those that went back whole were filled again.
-      expect(recycle.mock.calls.filter(([slab]) => slab.byteLength === 4 * MiB).length).toBeGreaterThanOrEqual(16);
-    } finally {
-      recycle.mockRestore();
-    }
   });
 
   it('a Range request for a blob not cached yet gets its range once the whole blob is stored', async () => {
