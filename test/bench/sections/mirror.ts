@@ -105,6 +105,8 @@ export async function mirrorSection(ctx: BenchContext): Promise<void> {
     target.cost?.cpu[side].push(pulled.cpu / gib);
     target.cost?.rss[side].push(pulled.rssMb);
   };
+  const disk = (what: string, pulled: Pulled, gib: number): void =>
+    ctx.log(`  mirror / ${what}: Berth CPU ${(pulled.cpu / gib).toFixed(2)} s/GiB, disk read ${(pulled.disk.read / MiB / gib).toFixed(0)} MiB/GiB, written ${(pulled.disk.written / MiB / gib).toFixed(0)} MiB/GiB`);
   const floors: number[] = [];
   const directs: number[] = [];
   /** Direct, first and second pull of a new image pushed to `upstream`, mirrored in Berth as `prefix/`. */
@@ -129,8 +131,6 @@ export async function mirrorSection(ctx: BenchContext): Promise<void> {
     if (prefix === 'near') floors.push(await copyDir(image.dir, dest));
     await rm(image.dir, { recursive: true, force: true });
   };
-  const disk = (what: string, pulled: Pulled, gib: number): void =>
-    ctx.log(`  mirror / ${what}: Berth CPU ${(pulled.cpu / gib).toFixed(2)} s/GiB, disk read ${(pulled.disk.read / MiB / gib).toFixed(0)} MiB/GiB, written ${(pulled.disk.written / MiB / gib).toFixed(0)} MiB/GiB`);
   try {
     await measureRows(ctx, [...nearRows], largeReps, (rep) => pullsFrom(near, 'near', nearRows, rep));
     if ('unavailable' in link) {
@@ -141,7 +141,8 @@ export async function mirrorSection(ctx: BenchContext): Promise<void> {
       await measureRows(ctx, [...farRows], largeReps, (rep) => pullsFrom(far, 'far', farRows, rep));
     }
     const floor = median(floors);
-    ctx.notes.push(
+    // Without a measured near repetition there is no floor to state.
+    if (floors.length > 0) ctx.notes.push(
       `mirror floor: skopeo copy of the same image from a local dir: with no server took ${floor.toFixed(2)} s (median of ${floors.length}), ` +
         `${(floor / median(directs)).toFixed(2)}x the direct pull on loopback: no registry's pull on loopback can go below that ratio.`,
     );
